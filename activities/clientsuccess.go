@@ -1,0 +1,213 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+// ClientRef names the ClientSuccess client that stands for a HubSpot deal.
+type ClientRef struct {
+	Found bool   `json:"found"`
+	ID    int64  `json:"id,omitempty"`
+	Name  string `json:"name,omitempty"`
+}
+
+// FindDealClient looks up the client whose externalId is the deal id. None is a result, not an error.
+func (a *Activities) FindDealClient(ctx context.Context, dealID string) (ClientRef, error) {
+	c, err := a.ClientSuccess.GetClientByExternalID(ctx, dealID)
+	if apierr.Is(err, apierr.NotFound) {
+		return ClientRef{}, nil
+	}
+	if err != nil {
+		return ClientRef{}, toTemporal(err)
+	}
+	return ClientRef{Found: true, ID: c.ID, Name: syncplan.Clip(c.Name, 200)}, nil
+}
+
+// Kept are the ClientSuccess-side fields of a contact that the sync does not own. A move carries
+// them from the old record to the new one, so what a CSM set in ClientSuccess survives the move.
+type Kept struct {
+	StatusID          *int                             `json:"statusId,omitempty"`
+	ExecutiveSponsor  bool                             `json:"executiveSponsor,omitempty"`
+	Champion          bool                             `json:"champion,omitempty"`
+	KeyContact        bool                             `json:"keyContact,omitempty"`
+	CustomFieldValues []clientsuccess.CustomFieldValue `json:"customFieldValues,omitempty"`
+}
+
+func keptOf(c clientsuccess.Contact) Kept {
+	return Kept{StatusID: c.StatusID, ExecutiveSponsor: c.ExecutiveSponsor, Champion: c.Champion,
+		KeyContact: c.KeyContact, CustomFieldValues: c.CustomFieldValues}
+}
+
+// FindRecordsInput says which contact to look for and which client it belongs on.
+type FindRecordsInput struct {
+	HubSpotContactID string `json:"hubspotContactId"`
+	Email            string `json:"email"`
+	TargetClientID   int64  `json:"targetClientId"`
+}
+
+// FoundRecords are the ClientSuccess records that matter for a contact: every record the sync owns
+// (on any client) and records on the target client with the same email.
+type FoundRecords struct {
+	Records []syncplan.Record `json:"records"`
+	// Kept holds the ClientSuccess-side fields of each owned record, by contact id.
+	Kept map[int64]Kept `json:"kept,omitempty"`
+}
+
+// FindRecords finds where the contact lives in ClientSuccess now. The target client is listed in
+// full (so a record is found there even after an email change); other clients are reached through
+// an email search, whose loose hits are filtered exactly and checked for ownership one by one.
+func (a *Activities) FindRecords(ctx context.Context, in FindRecordsInput) (FoundRecords, error) {
+	out := FoundRecords{Kept: map[int64]Kept{}}
+	add := func(c clientsuccess.Contact, owned bool) {
+		out.Records = append(out.Records, syncplan.Record{ClientID: c.ClientID, ContactID: c.ID, Owned: owned, Fields: fieldsOf(c)})
+		if owned {
+			out.Kept[c.ID] = keptOf(c)
+		}
+	}
+	onTarget, err := a.ClientSuccess.ListContacts(ctx, in.TargetClientID)
+	if err != nil {
+		return FoundRecords{}, toTemporal(err)
+	}
+	for _, c := range onTarget {
+		c.ClientID = in.TargetClientID
+		if owned := c.ExternalID == in.HubSpotContactID; owned || syncplan.SameEmail(c.Email, in.Email) {
+			add(c, owned)
+		}
+	}
+	hits, err := a.ClientSuccess.SearchContacts(ctx, in.Email)
+	if err != nil {
+		return FoundRecords{}, toTemporal(err)
+	}
+	for _, h := range hits {
+		if h.ClientID == in.TargetClientID || !syncplan.SameEmail(h.Email, in.Email) {
+			continue
+		}
+		c, err := a.ClientSuccess.GetContact(ctx, h.ClientID, h.ID)
+		if apierr.Is(err, apierr.NotFound) {
+			continue // deleted since the search
+		}
+		if err != nil {
+			return FoundRecords{}, toTemporal(err)
+		}
+		if c.ExternalID == in.HubSpotContactID {
+			c.ClientID = h.ClientID
+			add(*c, true)
+		}
+	}
+	return out, nil
+}
+
+// RemoveInput names one owned record to delete.
+type RemoveInput struct {
+	HubSpotContactID string `json:"hubspotContactId"`
+	ClientID         int64  `json:"clientId"`
+	ContactID        int64  `json:"contactId"`
+}
+
+// RemoveContact deletes a record the sync owns. It re-reads the record first and refuses, without
+// retrying, if it is not ours; a record already gone counts as removed by an earlier attempt.
+func (a *Activities) RemoveContact(ctx context.Context, in RemoveInput) (removed bool, err error) {
+	c, err := a.ClientSuccess.GetContact(ctx, in.ClientID, in.ContactID)
+	if apierr.Is(err, apierr.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, toTemporal(err)
+	}
+	if c.ExternalID != in.HubSpotContactID {
+		return false, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("ClientSuccess contact %d on client %d is not owned by HubSpot contact %s; not deleting it", in.ContactID, in.ClientID, in.HubSpotContactID),
+			ErrTypeNotOwned, nil)
+	}
+	err = a.ClientSuccess.DeleteContact(ctx, in.ClientID, in.ContactID)
+	if apierr.Is(err, apierr.NotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, toTemporal(err)
+	}
+	return true, nil
+}
+
+// UpsertInput says what the contact should look like on a client.
+type UpsertInput struct {
+	HubSpotContactID string                 `json:"hubspotContactId"`
+	ClientID         int64                  `json:"clientId"`
+	Fields           syncplan.ContactFields `json:"fields"`
+	// Kept carries ClientSuccess-side fields onto a newly created record (a move or a restore).
+	Kept *Kept `json:"kept,omitempty"`
+}
+
+// UpsertResult says what UpsertContact did.
+type UpsertResult struct {
+	Action    syncplan.Outcome `json:"action"` // Created, Updated or Unchanged
+	ContactID int64            `json:"contactId"`
+}
+
+// UpsertContact makes the owned record on the client match the fields. It always looks for an
+// existing owned record first, so an attempt retried after a create whose answer was lost finds
+// that record instead of making a second one.
+func (a *Activities) UpsertContact(ctx context.Context, in UpsertInput) (UpsertResult, error) {
+	contacts, err := a.ClientSuccess.ListContacts(ctx, in.ClientID)
+	if err != nil {
+		return UpsertResult{}, toTemporal(err)
+	}
+	sort.Slice(contacts, func(i, j int) bool { return contacts[i].ID < contacts[j].ID })
+	for _, c := range contacts {
+		if c.ExternalID == in.HubSpotContactID {
+			return a.update(ctx, in, c.ID)
+		}
+	}
+	for _, c := range contacts {
+		if syncplan.SameEmail(c.Email, in.Fields.Email) {
+			return UpsertResult{}, temporal.NewNonRetryableApplicationError(
+				fmt.Sprintf("ClientSuccess client %d already has contact %d with this email, not created by the sync; leaving it alone", in.ClientID, c.ID),
+				ErrTypeConflict, nil)
+		}
+	}
+	c := clientsuccess.Contact{ClientID: in.ClientID, ExternalID: in.HubSpotContactID}
+	if in.Kept != nil {
+		c.StatusID, c.ExecutiveSponsor, c.Champion, c.KeyContact = in.Kept.StatusID, in.Kept.ExecutiveSponsor, in.Kept.Champion, in.Kept.KeyContact
+		c.CustomFieldValues = in.Kept.CustomFieldValues
+	}
+	setFields(&c, in.Fields)
+	created, err := a.ClientSuccess.CreateContact(ctx, in.ClientID, c)
+	if err != nil {
+		return UpsertResult{}, toTemporal(err)
+	}
+	return UpsertResult{Action: syncplan.Created, ContactID: created.ID}, nil
+}
+
+// update writes changed fields onto an existing record. ClientSuccess replaces the whole record on
+// PUT, so it reads the full detail and sends it back with only the owned fields changed.
+func (a *Activities) update(ctx context.Context, in UpsertInput, contactID int64) (UpsertResult, error) {
+	c, err := a.ClientSuccess.GetContact(ctx, in.ClientID, contactID)
+	if err != nil {
+		return UpsertResult{}, toTemporal(err)
+	}
+	if fieldsOf(*c) == in.Fields {
+		return UpsertResult{Action: syncplan.Unchanged, ContactID: contactID}, nil
+	}
+	setFields(c, in.Fields)
+	if _, err := a.ClientSuccess.UpdateContact(ctx, in.ClientID, *c); err != nil {
+		return UpsertResult{}, toTemporal(err)
+	}
+	return UpsertResult{Action: syncplan.Updated, ContactID: contactID}, nil
+}
+
+func fieldsOf(c clientsuccess.Contact) syncplan.ContactFields {
+	return syncplan.ContactFields{Email: c.Email, FirstName: c.FirstName, LastName: c.LastName,
+		Title: c.Title, Phone: c.Phone, Mobile: c.Mobile}
+}
+
+func setFields(c *clientsuccess.Contact, f syncplan.ContactFields) {
+	c.Email, c.FirstName, c.LastName, c.Title, c.Phone, c.Mobile = f.Email, f.FirstName, f.LastName, f.Title, f.Phone, f.Mobile
+}

@@ -1,0 +1,94 @@
+package activities
+
+import (
+	"context"
+	"strings"
+
+	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+// maxRawDealID bounds the deal id value carried into history; longer values are invalid anyway.
+const maxRawDealID = 64
+
+// Contact is what the sync needs to know about one HubSpot contact.
+type Contact struct {
+	ID      string `json:"id"`
+	Found   bool   `json:"found"`
+	Checked bool   `json:"checked"`
+	// DealIDValue is the raw deal id property, cut to a bounded length.
+	DealIDValue string                 `json:"dealIdValue,omitempty"`
+	Fields      syncplan.ContactFields `json:"fields"`
+	// Invalid says why Fields cannot be written to ClientSuccess; empty when they can.
+	Invalid string `json:"invalid,omitempty"`
+}
+
+// ReadContact reads the contact's checkbox, deal id and mapped fields. A missing contact is a
+// result (Found false), not an error.
+func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact, error) {
+	props := append([]string{a.Properties.SyncCheckbox, a.Properties.DealID}, syncplan.ContactProperties...)
+	obj, err := a.HubSpot.GetObject(ctx, "contacts", contactID, props)
+	if apierr.Is(err, apierr.NotFound) {
+		return Contact{ID: contactID}, nil
+	}
+	if err != nil {
+		return Contact{}, toTemporal(err)
+	}
+	fields := syncplan.FieldsFromHubSpot(obj.Properties)
+	c := Contact{
+		ID:          obj.ID,
+		Found:       true,
+		Checked:     strings.EqualFold(strings.TrimSpace(obj.Properties[a.Properties.SyncCheckbox]), "true"),
+		DealIDValue: syncplan.Clip(obj.Properties[a.Properties.DealID], maxRawDealID),
+		Fields:      fields.Truncated(),
+	}
+	if err := fields.Validate(); err != nil {
+		c.Invalid = err.Error()
+	}
+	return c, nil
+}
+
+// Deal is a HubSpot deal as far as the sync cares.
+type Deal struct {
+	ID    string `json:"id"`
+	Found bool   `json:"found"`
+	Name  string `json:"name,omitempty"`
+}
+
+// ReadDeal checks that the deal exists and reads its name for the timeline.
+func (a *Activities) ReadDeal(ctx context.Context, dealID string) (Deal, error) {
+	obj, err := a.HubSpot.GetObject(ctx, "deals", dealID, []string{"dealname"})
+	if apierr.Is(err, apierr.NotFound) {
+		return Deal{ID: dealID}, nil
+	}
+	if err != nil {
+		return Deal{}, toTemporal(err)
+	}
+	return Deal{ID: obj.ID, Found: true, Name: syncplan.Clip(obj.Properties["dealname"], 200)}, nil
+}
+
+// CheckedPage is one page of contacts whose sync checkbox is checked, in id order.
+type CheckedPage struct {
+	IDs []string `json:"ids"`
+	// LastID anchors the next page; empty when this page was the last.
+	LastID string `json:"lastId,omitempty"`
+}
+
+// ListCheckedContacts returns up to limit checked contacts with ids above afterID. It anchors on
+// hs_object_id rather than paging offsets, so it is not stopped by search's 10,000-result cap.
+func (a *Activities) ListCheckedContacts(ctx context.Context, afterID string, limit int) (CheckedPage, error) {
+	groups := []hubspot.FilterGroup{{Filters: []hubspot.Filter{{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}}}}
+	objs, lastID, err := a.HubSpot.SearchAfterID(ctx, "contacts", groups, []string{"hs_object_id"}, afterID, limit)
+	if err != nil {
+		return CheckedPage{}, toTemporal(err)
+	}
+	page := CheckedPage{IDs: make([]string, 0, len(objs))}
+	for _, o := range objs {
+		page.IDs = append(page.IDs, o.ID)
+	}
+	if len(objs) == limit {
+		page.LastID = lastID
+	}
+	return page, nil
+}

@@ -1,0 +1,174 @@
+// Package devstack starts the parts of a local sync stack — the Temporal dev server, the API
+// fakes and an in-process worker — for the demo, the end-to-end tests and the benchmark.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+	"go.uber.org/fx"
+
+	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/fakes/csfake"
+	"github.com/cssync/cssync/internal/fakes/hubspotfake"
+	"github.com/cssync/cssync/internal/workerapp"
+)
+
+// Credentials the fakes accept. They are only ever used against the fakes.
+const (
+	FakeHubSpotToken = "pat-na1-fake-0000-token"
+	FakeCSUsername   = "sync@example.com"
+	FakeCSPassword   = "fake-cs-password"
+)
+
+// Fakes are the two API fakes served over loopback HTTP.
+type Fakes struct {
+	HubSpot          *hubspotfake.Server
+	ClientSuccess    *csfake.Server
+	HubSpotURL       string // base URL for the HubSpot client
+	ClientSuccessURL string // base URL for the ClientSuccess client (ends in /v1)
+	servers          []*httptest.Server
+}
+
+// StartFakes serves both fakes on loopback ports with the Fake* credentials.
+func StartFakes() *Fakes {
+	hs := hubspotfake.New(hubspotfake.Options{Token: FakeHubSpotToken})
+	cs := csfake.New(csfake.Options{Username: FakeCSUsername, Password: FakeCSPassword})
+	hsSrv, csSrv := httptest.NewServer(hs), httptest.NewServer(cs)
+	return &Fakes{
+		HubSpot: hs, ClientSuccess: cs,
+		HubSpotURL: hsSrv.URL, ClientSuccessURL: csSrv.URL + "/v1",
+		servers: []*httptest.Server{hsSrv, csSrv},
+	}
+}
+
+// Close stops both servers.
+func (f *Fakes) Close() {
+	for _, s := range f.servers {
+		s.CloseClientConnections()
+		s.Close()
+	}
+}
+
+// WorkerConfig is a worker configuration that talks to these fakes and the given Temporal.
+func (f *Fakes) WorkerConfig(t config.Temporal) config.Worker {
+	return config.Worker{
+		Temporal: t,
+		HubSpot: config.HubSpot{
+			BaseURL: f.HubSpotURL, Token: FakeHubSpotToken, APIFamily: "2026-03",
+			SyncProperty: "sync_w_clientsuccess_contact", DealIDProperty: "associated_deal_id",
+		},
+		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword},
+	}
+}
+
+// Env renders a worker configuration as the environment variables the worker binary reads.
+func Env(c config.Worker) []string {
+	return []string{
+		"TEMPORAL_ADDRESS=" + c.Temporal.Address, "TEMPORAL_NAMESPACE=" + c.Temporal.Namespace,
+		"TEMPORAL_TASK_QUEUE=" + c.Temporal.TaskQueue,
+		"HUBSPOT_BASE_URL=" + c.HubSpot.BaseURL, "HUBSPOT_TOKEN=" + c.HubSpot.Token,
+		"HUBSPOT_API_FAMILY=" + c.HubSpot.APIFamily, "HUBSPOT_SYNC_PROPERTY=" + c.HubSpot.SyncProperty,
+		"HUBSPOT_DEAL_ID_PROPERTY=" + c.HubSpot.DealIDProperty,
+		"CLIENTSUCCESS_BASE_URL=" + c.ClientSuccess.BaseURL, "CLIENTSUCCESS_USERNAME=" + c.ClientSuccess.Username,
+		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
+		"HEALTH_ADDRESS=" + c.HealthAddress,
+	}
+}
+
+// DevServerOptions picks the dev server's ports; empty ports are chosen free.
+type DevServerOptions struct {
+	Address string // frontend host:port, e.g. "127.0.0.1:7233"
+	UI      bool
+	UIPort  string
+	DBFile  string // SQLite file to persist to; empty keeps state in memory
+	Output  io.Writer
+}
+
+// StartDevServer starts `temporal server start-dev` from the CLI binary built into bin/.
+func StartDevServer(ctx context.Context, o DevServerOptions) (*testsuite.DevServer, error) {
+	path, err := TemporalCLI()
+	if err != nil {
+		return nil, err
+	}
+	opts := testsuite.DevServerOptions{
+		ExistingPath: path,
+		EnableUI:     o.UI,
+		UIPort:       o.UIPort,
+		DBFilename:   o.DBFile,
+		LogLevel:     "error",
+		ClientOptions: &client.Options{
+			HostPort: o.Address,
+			Logger:   quietLogger(),
+		},
+		Stdout: o.Output,
+		Stderr: o.Output,
+	}
+	if o.Output == nil {
+		opts.Stdout, opts.Stderr = io.Discard, io.Discard
+	}
+	srv, err := testsuite.StartDevServer(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("starting the Temporal dev server from %s: %w", path, err)
+	}
+	return srv, nil
+}
+
+// TemporalCLI finds the Temporal CLI: $TEMPORAL_CLI, else bin/temporal in the module root.
+func TemporalCLI() (string, error) {
+	if p := os.Getenv("TEMPORAL_CLI"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("TEMPORAL_CLI=%s: %w", p, err)
+		}
+		return p, nil
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			p := filepath.Join(dir, "bin", "temporal")
+			if _, err := os.Stat(p); err != nil {
+				return "", fmt.Errorf("the Temporal CLI is not built: run `make bin/temporal` (looked for %s)", p)
+			}
+			return p, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("the Temporal CLI was not found: set TEMPORAL_CLI or run from the repository")
+		}
+		dir = parent
+	}
+}
+
+// StartWorker runs the real worker wiring in this process until the returned stop is called.
+func StartWorker(ctx context.Context, cfg config.Worker, logger *slog.Logger) (stop func(), err error) {
+	if logger == nil {
+		logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	app := fx.New(workerapp.Options(cfg, logger))
+	if err := app.Start(ctx); err != nil {
+		return nil, fmt.Errorf("starting the worker: %w", err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = app.Stop(ctx)
+	}, nil
+}
+
+// quietLogger keeps the dev server's client from logging into the demo's output.
+func quietLogger() tlog.Logger {
+	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+}

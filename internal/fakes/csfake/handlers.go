@@ -1,0 +1,347 @@
+package csfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/cssync/cssync/internal/clientsuccess"
+)
+
+// maxRequestBody bounds a request body the fake reads.
+const maxRequestBody = 1 << 20
+
+// The wire shapes below render every field, with null for empty values, as the API does.
+
+type clientSummaryJSON struct {
+	ID                  int64    `json:"id"`
+	Name                *string  `json:"name"`
+	ExternalID          *string  `json:"externalId"`
+	StatusID            *int     `json:"statusId"`
+	Active              bool     `json:"active"`
+	SuccessScore        *float64 `json:"successScore"`
+	ManagedByEmployeeID *int64   `json:"managedByEmployeeId"`
+	ClientSegmentID     *int64   `json:"clientSegmentId"`
+}
+
+type clientJSON struct {
+	clientSummaryJSON
+	CrmCustomerID     *string                          `json:"crmCustomerId"`
+	CrmCustomerURL    *string                          `json:"crmCustomerUrl"`
+	CustomFieldValues []clientsuccess.CustomFieldValue `json:"customFieldValues"`
+}
+
+type contactJSON struct {
+	ID                int64                            `json:"id"`
+	UUID              string                           `json:"uuid"`
+	ClientID          int64                            `json:"clientId"`
+	StatusID          *int                             `json:"statusId"`
+	Email             *string                          `json:"email"`
+	Phone             *string                          `json:"phone"`
+	Mobile            *string                          `json:"mobile"`
+	Title             *string                          `json:"title"`
+	FirstName         *string                          `json:"firstName"`
+	LastName          *string                          `json:"lastName"`
+	ExternalID        *string                          `json:"externalId"`
+	ExecutiveSponsor  bool                             `json:"executiveSponsor"`
+	Champion          bool                             `json:"champion"`
+	KeyContact        bool                             `json:"keyContact"`
+	CustomFieldValues []clientsuccess.CustomFieldValue `json:"customFieldValues"`
+	Name              *string                          `json:"name"`
+}
+
+type hitJSON struct {
+	ClientID  int64   `json:"clientId"`
+	ID        int64   `json:"id"`
+	Email     *string `json:"email"`
+	FirstName *string `json:"firstName"`
+	LastName  *string `json:"lastName"`
+	Title     *string `json:"title"`
+	Phone     *string `json:"phone"`
+	Mobile    *string `json:"mobile"`
+}
+
+// str is nil for "" so it renders as null.
+func str(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func summaryOf(c *clientsuccess.Client) clientSummaryJSON {
+	out := clientSummaryJSON{
+		ID: c.ID, Name: str(c.Name), ExternalID: str(c.ExternalID), Active: c.Active,
+		SuccessScore: clonePtr(c.SuccessScore), ManagedByEmployeeID: clonePtr(c.ManagedByEmployeeID),
+		ClientSegmentID: clonePtr(c.ClientSegmentID),
+	}
+	if c.StatusID != 0 {
+		id := c.StatusID
+		out.StatusID = &id
+	}
+	return out
+}
+
+func clientOf(c *clientsuccess.Client) clientJSON {
+	vals := copyValues(c.CustomFieldValues)
+	if vals == nil {
+		vals = []clientsuccess.CustomFieldValue{}
+	}
+	return clientJSON{clientSummaryJSON: summaryOf(c), CrmCustomerID: str(c.CrmCustomerID),
+		CrmCustomerURL: str(c.CrmCustomerURL), CustomFieldValues: vals}
+}
+
+func contactOf(c *clientsuccess.Contact) contactJSON {
+	vals := copyValues(c.CustomFieldValues)
+	if vals == nil {
+		vals = []clientsuccess.CustomFieldValue{}
+	}
+	return contactJSON{
+		ID: c.ID, UUID: c.UUID, ClientID: c.ClientID, StatusID: clonePtr(c.StatusID),
+		Email: str(c.Email), Phone: str(c.Phone), Mobile: str(c.Mobile), Title: str(c.Title),
+		FirstName: str(c.FirstName), LastName: str(c.LastName), ExternalID: str(c.ExternalID),
+		ExecutiveSponsor: c.ExecutiveSponsor, Champion: c.Champion, KeyContact: c.KeyContact,
+		CustomFieldValues: vals, Name: str(c.Name),
+	}
+}
+
+// pathID reads a numeric path wildcard; false when it is not a positive integer.
+func pathID(r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// readBody decodes a JSON request body into v, answering 400 when it cannot.
+func readBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBody)).Decode(v); err != nil {
+		writeJSON(w, http.StatusBadRequest, userMessage("The request body is not valid JSON: "+err.Error()))
+		return false
+	}
+	return true
+}
+
+func (s *Server) getClients(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if q.Has("externalId") {
+		ids := s.clientsByExternalIDLocked(q.Get("externalId"))
+		if len(ids) == 0 {
+			writeJSON(w, http.StatusNotFound, userMessage("Client not found"))
+			return
+		}
+		writeJSON(w, http.StatusOK, clientOf(s.clients[ids[0]]))
+		return
+	}
+	activeOnly := strings.EqualFold(q.Get("activeOnly"), "true")
+	out := make([]clientSummaryJSON, 0, len(s.clients))
+	for _, id := range sortedIDs(s.clients) {
+		if c := s.clients[id]; !activeOnly || c.Active {
+			out = append(out, summaryOf(c))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getClient(w http.ResponseWriter, r *http.Request) {
+	id, _ := pathID(r, "id")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, ok := s.clients[id]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, userMessage("Client not found"))
+		return
+	}
+	writeJSON(w, http.StatusOK, clientOf(c))
+}
+
+func (s *Server) postClient(w http.ResponseWriter, r *http.Request) {
+	var c clientsuccess.Client
+	if !readBody(w, r, &c) {
+		return
+	}
+	c.ID = 0
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.StatusID != 0 && !s.validStatusLocked(c.StatusID) {
+		writeJSON(w, http.StatusExpectationFailed, userMessage(fmt.Sprintf("Invalid statusId %d", c.StatusID)))
+		return
+	}
+	stored := s.putClientLocked(c)
+	s.wrote()
+	writeJSON(w, http.StatusCreated, clientOf(stored))
+}
+
+// putClient replaces a client: fields not sent become empty.
+func (s *Server) putClient(w http.ResponseWriter, r *http.Request) {
+	id, _ := pathID(r, "id")
+	var c clientsuccess.Client
+	if !readBody(w, r, &c) {
+		return
+	}
+	c.ID = id
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clients[id]; !ok {
+		writeJSON(w, http.StatusNotFound, userMessage("Client not found"))
+		return
+	}
+	if c.StatusID != 0 && !s.validStatusLocked(c.StatusID) {
+		writeJSON(w, http.StatusExpectationFailed, userMessage(fmt.Sprintf("Invalid statusId %d", c.StatusID)))
+		return
+	}
+	stored := s.putClientLocked(c)
+	s.wrote()
+	writeJSON(w, http.StatusOK, clientOf(stored))
+}
+
+func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	writeJSON(w, http.StatusOK, s.statuses)
+}
+
+func (s *Server) getCustomFields(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := s.customFields
+	if out == nil {
+		out = []clientsuccess.CustomField{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) getContacts(w http.ResponseWriter, r *http.Request) {
+	cid, _ := pathID(r, "cid")
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if _, ok := s.clients[cid]; !ok {
+		writeJSON(w, http.StatusNotFound, userMessage("Client not found"))
+		return
+	}
+	recs := s.byClient[cid]
+	out := make([]contactJSON, 0, len(recs))
+	for _, id := range sortedIDs(recs) {
+		out = append(out, contactOf(&recs[id].c))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// contactLocked finds a contact on a client.
+func (s *Server) contactLocked(r *http.Request) (*contactRec, bool) {
+	cid, _ := pathID(r, "cid")
+	id, _ := pathID(r, "id")
+	rec, ok := s.byClient[cid][id]
+	return rec, ok
+}
+
+func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	rec, ok := s.contactLocked(r)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, userMessage("Contact not found"))
+		return
+	}
+	writeJSON(w, http.StatusOK, contactOf(&rec.c))
+}
+
+// validEmail is the fake's check: an email, when given, must contain "@".
+func validEmail(email string) bool { return email == "" || strings.Contains(email, "@") }
+
+func (s *Server) postContact(w http.ResponseWriter, r *http.Request) {
+	cid, _ := pathID(r, "cid")
+	var c clientsuccess.Contact
+	if !readBody(w, r, &c) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.clients[cid]; !ok {
+		writeJSON(w, http.StatusNotFound, userMessage("Client not found"))
+		return
+	}
+	if !validEmail(c.Email) {
+		writeJSON(w, http.StatusBadRequest, userMessage("Please enter a valid email address"))
+		return
+	}
+	c.ID, c.UUID, c.ClientID = 0, "", cid
+	rec := s.putContactLocked(c)
+	s.wrote()
+	writeJSON(w, http.StatusOK, contactOf(&rec.c))
+}
+
+// putContact replaces a contact: fields not sent become empty; id, uuid and client stay.
+func (s *Server) putContact(w http.ResponseWriter, r *http.Request) {
+	var c clientsuccess.Contact
+	if !readBody(w, r, &c) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.contactLocked(r)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, userMessage("Contact not found"))
+		return
+	}
+	if !validEmail(c.Email) {
+		writeJSON(w, http.StatusBadRequest, userMessage("Please enter a valid email address"))
+		return
+	}
+	c.ID, c.UUID, c.ClientID = rec.c.ID, rec.c.UUID, rec.c.ClientID
+	rec = s.putContactLocked(c)
+	s.wrote()
+	writeJSON(w, http.StatusOK, contactOf(&rec.c))
+}
+
+func (s *Server) deleteContact(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec, ok := s.contactLocked(r)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, userMessage("Contact not found"))
+		return
+	}
+	s.deleteContactLocked(rec.c.ID)
+	s.wrote()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// findContact answers one contact by client externalId and email, or 200 with body null.
+func (s *Server) findContact(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ext, email := q.Get("clientExternalId"), q.Get("email")
+	if ext == "" || email == "" {
+		writeJSON(w, http.StatusBadRequest, userMessage("clientExternalId and email are required"))
+		return
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, cid := range s.clientsByExternalIDLocked(ext) {
+		recs := s.byClient[cid]
+		for _, id := range sortedIDs(recs) {
+			if strings.EqualFold(recs[id].c.Email, email) {
+				writeJSON(w, http.StatusOK, contactOf(&recs[id].c))
+				return
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("null"))
+}
+
+// searchContacts answers the loose search across all clients, as summaries without externalId.
+func (s *Server) searchContacts(w http.ResponseWriter, r *http.Request) {
+	s.mu.RLock()
+	found := s.searchLocked(r.URL.Query().Get("term"))
+	s.mu.RUnlock()
+	out := make([]hitJSON, 0, len(found))
+	for _, c := range found {
+		out = append(out, hitJSON{ClientID: c.ClientID, ID: c.ID, Email: str(c.Email), FirstName: str(c.FirstName),
+			LastName: str(c.LastName), Title: str(c.Title), Phone: str(c.Phone), Mobile: str(c.Mobile)})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

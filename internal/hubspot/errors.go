@@ -1,0 +1,304 @@
+package hubspot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/cssync/cssync/internal/apierr"
+)
+
+// HubSpot's rate-limit policy names, as given in 429 bodies.
+const (
+	PolicyDaily       = "DAILY"
+	PolicyTenSecondly = "TEN_SECONDLY_ROLLING"
+	PolicySecondly    = "SECONDLY"
+)
+
+// How long to wait after a 429 or 423 when HubSpot does not say (it does not document
+// Retry-After): the official Node client waits 1 s for search and 10 s for the ten-second limit.
+const (
+	searchRetryAfter  = time.Second
+	tenSecRetryAfter  = 10 * time.Second
+	lockedRetryAfter  = 2 * time.Second
+	maxMessageRunes   = 1000
+	maxSnippetRunes   = 200
+	maxSnippetScanned = 64 << 10
+)
+
+// envelope is HubSpot's error body. Every field is optional.
+type envelope struct {
+	Status        string        `json:"status"`
+	Message       string        `json:"message"`
+	CorrelationID string        `json:"correlationId"`
+	Category      string        `json:"category"`
+	SubCategory   string        `json:"subCategory"`
+	PolicyName    string        `json:"policyName"`
+	ErrorType     string        `json:"errorType"`
+	Errors        []errorDetail `json:"errors"`
+}
+
+// errorDetail is one entry of an envelope's errors list, and also one error of a 207 batch answer.
+type errorDetail struct {
+	Status      string          `json:"status"`
+	Message     string          `json:"message"`
+	Code        string          `json:"code"`
+	Category    string          `json:"category"`
+	SubCategory string          `json:"subCategory"`
+	Context     json.RawMessage `json:"context"` // an object of string lists; read by contextValues
+}
+
+// contextValues reads one context entry, which HubSpot gives as a list of strings. A context
+// of another shape reads as empty rather than failing the whole answer.
+func (d errorDetail) contextValues(key string) []string {
+	var ctx map[string]json.RawMessage
+	if json.Unmarshal(d.Context, &ctx) != nil {
+		return nil
+	}
+	raw, ok := ctx[key]
+	if !ok {
+		return nil
+	}
+	var list []flexString
+	if err := json.Unmarshal(raw, &list); err == nil {
+		out := make([]string, 0, len(list))
+		for _, v := range list {
+			out = append(out, string(v))
+		}
+		return out
+	}
+	var one flexString
+	if err := json.Unmarshal(raw, &one); err == nil && one != "" {
+		return []string{string(one)}
+	}
+	return nil
+}
+
+// propertyValidation is one entry of the list HubSpot embeds in "Property values were not valid: [...]".
+type propertyValidation struct {
+	IsValid bool   `json:"isValid"`
+	Message string `json:"message"`
+	Error   string `json:"error"`
+	Name    string `json:"name"`
+}
+
+// apiError turns a non-2xx answer into an *apierr.Error. It never fails, whatever the body.
+func (c *Client) apiError(req request, resp *http.Response, body []byte) *apierr.Error {
+	e := &apierr.Error{
+		System:        System,
+		Kind:          apierr.KindForStatus(resp.StatusCode),
+		StatusCode:    resp.StatusCode,
+		Method:        req.method,
+		Path:          req.path,
+		CorrelationID: resp.Header.Get("X-HubSpot-Correlation-Id"),
+	}
+	if e.Kind == "" {
+		// An unexpected non-2xx (a stray redirect or 1xx): nothing to learn from it; try later.
+		e.Kind = apierr.Server
+	}
+
+	var env envelope
+	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
+		e.Message = clip(strings.TrimSpace(env.Message), maxMessageRunes)
+		e.Category = env.Category
+		if env.CorrelationID != "" {
+			e.CorrelationID = env.CorrelationID
+		}
+		e.Policy = env.PolicyName
+		e.Details = details(env)
+	} else {
+		e.Message = snippet(body)
+	}
+	if e.Message == "" {
+		e.Message = http.StatusText(resp.StatusCode)
+	}
+
+	if resp.StatusCode == http.StatusTooManyRequests && e.Policy == "" {
+		e.Policy = policyFromMessage(e.Message)
+	}
+	e.RetryAfter = retryAfterHeader(resp.Header.Get("Retry-After"))
+	if e.RetryAfter == 0 {
+		switch {
+		case resp.StatusCode == http.StatusTooManyRequests:
+			switch {
+			case e.Policy == PolicyDaily:
+				// Not worth retrying within the run; Retryable() says so.
+			case e.Policy == PolicySecondly || (e.Policy == "" && req.search):
+				e.RetryAfter = searchRetryAfter
+			default:
+				e.RetryAfter = tenSecRetryAfter
+			}
+		case resp.StatusCode == http.StatusLocked:
+			e.RetryAfter = lockedRetryAfter
+		}
+	}
+
+	e.Message = c.scrub(e.Message)
+	for i := range e.Details {
+		e.Details[i] = c.scrub(e.Details[i])
+	}
+	return e
+}
+
+// details lists the individual problems of a validation answer: the property values HubSpot
+// embeds in its message or, failing those, the entries of its errors list.
+func details(env envelope) []string {
+	var out []string
+	if i := strings.Index(env.Message, "[{"); i >= 0 {
+		var list []propertyValidation
+		if err := json.Unmarshal([]byte(env.Message[i:]), &list); err == nil {
+			for _, p := range list {
+				d := p.Message
+				if p.Name != "" {
+					d = p.Name + ": " + d
+				}
+				if p.Error != "" {
+					d += " (" + p.Error + ")"
+				}
+				out = append(out, clip(d, maxMessageRunes))
+			}
+		}
+	}
+	if len(out) > 0 {
+		return out // the errors list, when also given, repeats the same problems
+	}
+	for _, ed := range env.Errors {
+		d := ed.Message
+		if names := ed.contextValues("propertyName"); len(names) > 0 {
+			d = strings.Join(names, ", ") + ": " + d
+		}
+		if ed.Code != "" {
+			d += " (" + ed.Code + ")"
+		}
+		if strings.TrimSpace(d) != "" {
+			out = append(out, clip(d, maxMessageRunes))
+		}
+	}
+	return out
+}
+
+// policyFromMessage recognises a rate-limit policy from a 429 message when the body names none.
+func policyFromMessage(msg string) string {
+	m := strings.ToLower(msg)
+	switch {
+	case strings.Contains(m, "daily"):
+		return PolicyDaily
+	case strings.Contains(m, "ten_secondly") || strings.Contains(m, "ten secondly"):
+		return PolicyTenSecondly
+	case strings.Contains(m, "secondly"):
+		return PolicySecondly
+	}
+	return ""
+}
+
+// retryAfterHeader parses Retry-After as seconds or an HTTP date; 0 when absent or unusable.
+func retryAfterHeader(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+var (
+	scriptOrStyle = regexp.MustCompile(`(?is)<(script|style)\b[^>]*>.*?</(script|style)\s*>`)
+	htmlTag       = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// snippet is a short, readable excerpt of a body that is not HubSpot's JSON envelope, such as a
+// maintenance page: tags removed, whitespace collapsed, at most 200 characters.
+func snippet(body []byte) string {
+	if len(body) > maxSnippetScanned {
+		body = body[:maxSnippetScanned]
+	}
+	s := strings.ToValidUTF8(string(body), "")
+	if strings.Contains(s, "<") {
+		s = scriptOrStyle.ReplaceAllString(s, " ")
+		s = htmlTag.ReplaceAllString(s, " ")
+		s = html.UnescapeString(s)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	return clip(s, maxSnippetRunes)
+}
+
+// clip cuts s to at most n runes, marking the cut with "...".
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-3])) + "..."
+}
+
+// flexString decodes a JSON string, number or boolean as its text, and null as "".
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0:
+		return fmt.Errorf("empty value")
+	case string(b) == "null":
+		*f = ""
+	case b[0] == '"':
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+	case string(b) == "true" || string(b) == "false":
+		*f = flexString(b)
+	default:
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("want a string or number, got %.40s", b)
+		}
+		*f = flexString(n.String())
+	}
+	return nil
+}
+
+// flexTime decodes an ISO 8601 timestamp; null, empty or unparseable values decode to the zero
+// time, since no decision rests on them.
+type flexTime time.Time
+
+func (t *flexTime) UnmarshalJSON(b []byte) error {
+	var s flexString
+	if err := s.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*t = flexTime(parseTime(string(s)))
+	return nil
+}
+
+// parseTime reads HubSpot's timestamp forms: RFC 3339 (with or without fraction) or epoch ms.
+func parseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	if ts, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return ts
+	}
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC()
+	}
+	return time.Time{}
+}

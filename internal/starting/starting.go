@@ -1,0 +1,108 @@
+// Package starting starts sync workflows and manages the batch schedule through the Temporal
+// client; the starter command and the demo share it.
+package starting
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cssync/cssync/workflows"
+)
+
+// SyncContact starts (or joins, if one is running) the sync of one contact and waits for it.
+func SyncContact(ctx context.Context, c client.Client, taskQueue string, in workflows.SyncContactInput) (workflows.SyncContactResult, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.ContactWorkflowID(in.HubSpotContactID),
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "sync HubSpot contact " + in.HubSpotContactID,
+	}, workflows.SyncContact, in)
+	if err != nil {
+		return workflows.SyncContactResult{}, fmt.Errorf("starting sync of contact %s: %w", in.HubSpotContactID, err)
+	}
+	var res workflows.SyncContactResult
+	if err := run.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("sync of contact %s (workflow %s): %w", in.HubSpotContactID, run.GetID(), err)
+	}
+	return res, nil
+}
+
+// StartBatch starts a batch run (or joins the one running) and returns its handle.
+func StartBatch(ctx context.Context, c client.Client, taskQueue string, in workflows.SyncContactsInput) (client.WorkflowRun, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.BatchWorkflowID,
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            "sync every checked HubSpot contact",
+	}, workflows.SyncContacts, in)
+	if err != nil {
+		return nil, fmt.Errorf("starting batch run: %w", err)
+	}
+	return run, nil
+}
+
+// ScheduleSpec is how often the batch runs.
+type ScheduleSpec struct {
+	Every  time.Duration // interval; used when Cron is empty
+	Cron   string        // cron expression, e.g. "0 * * * *"
+	Paused bool
+	Input  workflows.SyncContactsInput
+}
+
+// EnsureSchedule creates the batch schedule, or updates it in place when it exists, so running
+// it twice gives one schedule. Overlapping runs are skipped: a batch still running when the next
+// is due simply lets that one go.
+func EnsureSchedule(ctx context.Context, c client.Client, taskQueue string, spec ScheduleSpec) (created bool, err error) {
+	calendar := client.ScheduleSpec{}
+	switch {
+	case spec.Cron != "":
+		calendar.CronExpressions = []string{spec.Cron}
+	case spec.Every > 0:
+		calendar.Intervals = []client.ScheduleIntervalSpec{{Every: spec.Every}}
+	default:
+		return false, errors.New("schedule needs an interval or a cron expression")
+	}
+	action := &client.ScheduleWorkflowAction{
+		ID:        workflows.BatchWorkflowID,
+		Workflow:  workflows.SyncContacts,
+		Args:      []any{spec.Input},
+		TaskQueue: taskQueue,
+	}
+	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:            workflows.ScheduleID,
+		Spec:          calendar,
+		Action:        action,
+		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: time.Hour,
+		Paused:        spec.Paused,
+		Note:          "HubSpot → ClientSuccess contact sync",
+	})
+	var exists *serviceerror.AlreadyExists
+	if err == nil {
+		return true, nil
+	}
+	if !errors.As(err, &exists) && !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		return false, fmt.Errorf("creating schedule %s: %w", workflows.ScheduleID, err)
+	}
+	h := c.ScheduleClient().GetHandle(ctx, workflows.ScheduleID)
+	err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+		s := in.Description.Schedule
+		s.Spec = &calendar
+		s.Action = action
+		s.Policy.Overlap = enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
+		s.Policy.CatchupWindow = time.Hour
+		s.State.Paused = spec.Paused
+		return &client.ScheduleUpdate{Schedule: &s}, nil
+	}})
+	if err != nil {
+		return false, fmt.Errorf("updating schedule %s: %w", workflows.ScheduleID, err)
+	}
+	return false, nil
+}

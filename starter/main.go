@@ -1,0 +1,105 @@
+// Command starter starts syncs and manages the batch schedule:
+//
+//	starter contact 51              sync one HubSpot contact and print the outcome
+//	starter batch [-concurrency N]  sync every checked contact and print the counts
+//	starter schedule -every 1h      create or update the schedule (idempotent)
+//
+// It reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE from the environment.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/starting"
+	"github.com/cssync/cssync/internal/workerapp"
+	"github.com/cssync/cssync/workflows"
+)
+
+const usage = `usage:
+  starter contact HUBSPOT_CONTACT_ID   sync one contact, wait, print the result
+  starter batch [flags]                sync every checked contact, wait, print the counts
+  starter schedule [flags]             create or update the batch schedule`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1], os.Args[2:]); err != nil {
+		fmt.Fprintln(os.Stderr, "starter:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, cmd string, args []string) error {
+	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+	var batch workflows.SyncContactsInput
+	if cmd == "batch" || cmd == "schedule" {
+		fs.IntVar(&batch.Concurrency, "concurrency", workflows.DefaultConcurrency, "contact syncs in flight at once")
+		fs.IntVar(&batch.PageSize, "page-size", workflows.DefaultPageSize, "contacts listed per HubSpot search (max 200)")
+	}
+	every := fs.Duration("every", 0, "schedule: run the batch at this interval, e.g. 1h")
+	cron := fs.String("cron", "", "schedule: run the batch on this cron expression instead")
+	paused := fs.Bool("paused", false, "schedule: create or leave the schedule paused")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tcfg, err := config.LoadTemporal()
+	if err != nil {
+		return err
+	}
+	c, err := workerapp.Dial(tcfg, workerapp.NewLogger())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	switch cmd {
+	case "contact":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("contact takes one HubSpot contact id\n%s", usage)
+		}
+		res, err := starting.SyncContact(ctx, c, tcfg.TaskQueue, workflows.SyncContactInput{HubSpotContactID: fs.Arg(0)})
+		if err != nil {
+			return err
+		}
+		return printJSON(res)
+	case "batch":
+		wr, err := starting.StartBatch(ctx, c, tcfg.TaskQueue, batch)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "batch run %s started; waiting for it to finish\n", wr.GetID())
+		var res workflows.SyncContactsResult
+		if err := wr.Get(ctx, &res); err != nil {
+			return fmt.Errorf("batch run %s: %w", wr.GetID(), err)
+		}
+		return printJSON(res)
+	case "schedule":
+		created, err := starting.EnsureSchedule(ctx, c, tcfg.TaskQueue, starting.ScheduleSpec{Every: *every, Cron: *cron, Paused: *paused, Input: batch})
+		if err != nil {
+			return err
+		}
+		verb := "updated"
+		if created {
+			verb = "created"
+		}
+		fmt.Printf("schedule %s %s\n", workflows.ScheduleID, verb)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,13 @@
+// Package workflows decides the order of a sync's durable steps. Workflows only call activities
+// and pure code (internal/syncplan), so they replay deterministically after a crash.
+package workflows
+
+// ContactWorkflowID is the workflow id of the sync of one HubSpot contact. One id per contact
+// means two syncs of the same contact never run at once.
+func ContactWorkflowID(hubspotContactID string) string { return "sync-contact-" + hubspotContactID }
+
+// BatchWorkflowID is the workflow id of a batch run started by hand (schedules add their own suffix).
+const BatchWorkflowID = "sync-contacts"
+
+// ScheduleID is the id of the Temporal Schedule that runs the batch.
+const ScheduleID = "sync-contacts-schedule"

@@ -1,0 +1,165 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cssync/cssync/activities"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+// SyncContactInput names the HubSpot contact to sync.
+type SyncContactInput struct {
+	HubSpotContactID string `json:"hubspotContactId"`
+	// StepTimeout bounds one attempt of one step; 0 means DefaultStepTimeout.
+	StepTimeout time.Duration `json:"stepTimeout,omitempty"`
+}
+
+// Change is one write the sync made in ClientSuccess.
+type Change struct {
+	Action    string `json:"action"` // removed, created, updated, restored
+	ClientID  int64  `json:"clientId"`
+	ContactID int64  `json:"contactId"`
+}
+
+// SyncContactResult says what happened to the contact, in words and as a list of writes.
+type SyncContactResult struct {
+	HubSpotContactID string           `json:"hubspotContactId"`
+	Outcome          syncplan.Outcome `json:"outcome"`
+	Reason           string           `json:"reason,omitempty"`
+	DealID           string           `json:"dealId,omitempty"`
+	ClientID         int64            `json:"clientId,omitempty"`
+	ClientName       string           `json:"clientName,omitempty"`
+	Changes          []Change         `json:"changes,omitempty"`
+}
+
+// SyncContact brings one HubSpot contact's ClientSuccess record in line: check the checkbox,
+// resolve the deal and its client, remove the contact from any other client, then create or
+// update it on its own. Every step is an activity, so a crash at any point resumes on replay;
+// nothing is written until the contact is known to be writable, and a move whose create fails
+// for good puts the removed records back.
+func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
+	var a *activities.Activities
+	id := in.HubSpotContactID
+	res := SyncContactResult{HubSpotContactID: id}
+	if _, err := syncplan.ParseDealID(id); err != nil {
+		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("hubspotContactId %q is not a HubSpot record id", syncplan.Clip(id, 40)), "InvalidInput", nil)
+	}
+	done := func(o syncplan.Outcome, reason string) (SyncContactResult, error) {
+		res.Outcome, res.Reason = o, reason
+		return res, nil
+	}
+
+	var contact activities.Contact
+	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "read HubSpot contact "+id),
+		a.ReadContact, id).Get(ctx, &contact); err != nil {
+		return res, err
+	}
+	name := contact.Fields.Name()
+	switch {
+	case !contact.Found:
+		return done(syncplan.ContactNotFound, "HubSpot has no contact "+id)
+	case !contact.Checked:
+		return done(syncplan.NotChecked, "sync checkbox is not checked; nothing written")
+	}
+	dealID, err := syncplan.ParseDealID(contact.DealIDValue)
+	switch {
+	case errors.Is(err, syncplan.ErrNoDeal):
+		return done(syncplan.NoDeal, "the deal id property is empty; nothing written")
+	case err != nil:
+		return done(syncplan.InvalidDealID, err.Error()+"; nothing written")
+	}
+	res.DealID = dealID
+
+	var deal activities.Deal
+	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "read HubSpot deal "+dealID),
+		a.ReadDeal, dealID).Get(ctx, &deal); err != nil {
+		return res, err
+	}
+	if !deal.Found {
+		return done(syncplan.DealNotFound, "HubSpot has no deal "+dealID+"; nothing written")
+	}
+	var client activities.ClientRef
+	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("find ClientSuccess client for deal %s (%s)", deal.Name, dealID)),
+		a.FindDealClient, dealID).Get(ctx, &client); err != nil {
+		return res, err
+	}
+	if !client.Found {
+		return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (deal %s); nothing removed", dealID, deal.Name))
+	}
+	res.ClientID, res.ClientName = client.ID, client.Name
+	if contact.Invalid != "" {
+		return done(syncplan.InvalidContact, contact.Invalid+"; nothing written")
+	}
+
+	var found activities.FoundRecords
+	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("find %s (%s) in ClientSuccess", name, id)),
+		a.FindRecords, activities.FindRecordsInput{HubSpotContactID: id, Email: contact.Fields.Email, TargetClientID: client.ID}).Get(ctx, &found); err != nil {
+		return res, err
+	}
+	plan := syncplan.Decide(client.ID, contact.Fields.Email, found.Records)
+	if plan.Conflict != nil {
+		return done(syncplan.Conflict, fmt.Sprintf("client %s (%d) already has contact %d with email %s, not created by the sync; nothing written",
+			client.Name, client.ID, plan.Conflict.ContactID, contact.Fields.Email))
+	}
+
+	var removed []syncplan.Record
+	for _, r := range plan.Remove {
+		var gone bool
+		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("remove %s (%s) from client %d", name, id, r.ClientID)),
+			a.RemoveContact, activities.RemoveInput{HubSpotContactID: id, ClientID: r.ClientID, ContactID: r.ContactID}).Get(ctx, &gone); err != nil {
+			return res, restore(ctx, in, &res, removed, found.Kept, err)
+		}
+		if gone {
+			removed = append(removed, r)
+			res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
+		}
+	}
+
+	upsert := activities.UpsertInput{HubSpotContactID: id, ClientID: client.ID, Fields: contact.Fields}
+	if len(plan.Remove) > 0 && plan.Keep == nil {
+		kept := found.Kept[plan.Remove[0].ContactID]
+		upsert.Kept = &kept
+	}
+	verb := "add"
+	if plan.Keep != nil {
+		verb = "update"
+	}
+	var up activities.UpsertResult
+	if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("%s %s (%s) on client %s (%d)", verb, name, id, client.Name, client.ID)),
+		a.UpsertContact, upsert).Get(ctx, &up); err != nil {
+		return res, restore(ctx, in, &res, removed, found.Kept, err)
+	}
+	if up.Action != syncplan.Unchanged {
+		res.Changes = append(res.Changes, Change{Action: string(up.Action), ClientID: client.ID, ContactID: up.ContactID})
+	}
+	if len(removed) > 0 {
+		return done(syncplan.Moved, fmt.Sprintf("moved %s to client %s (%d)", name, client.Name, client.ID))
+	}
+	return done(up.Action, fmt.Sprintf("%s on client %s (%d)", up.Action, client.Name, client.ID))
+}
+
+// restore puts back the records a failed move removed, so a contact is never lost, and returns
+// the error that stopped the move with what was restored.
+func restore(ctx workflow.Context, in SyncContactInput, res *SyncContactResult, removed []syncplan.Record, kept map[int64]activities.Kept, cause error) error {
+	var a *activities.Activities
+	res.Outcome, res.Reason = syncplan.Failed, cause.Error()
+	if len(removed) == 0 {
+		return cause
+	}
+	for _, r := range removed {
+		k := kept[r.ContactID]
+		var up activities.UpsertResult
+		err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("restore %s (%s) on client %d", r.Fields.Name(), in.HubSpotContactID, r.ClientID)),
+			a.UpsertContact, activities.UpsertInput{HubSpotContactID: in.HubSpotContactID, ClientID: r.ClientID, Fields: r.Fields, Kept: &k}).Get(ctx, &up)
+		if err != nil {
+			return fmt.Errorf("move failed (%w) and restoring the contact on client %d failed too: %v", cause, r.ClientID, err)
+		}
+		res.Changes = append(res.Changes, Change{Action: "restored", ClientID: r.ClientID, ContactID: up.ContactID})
+	}
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("move failed, contact restored on its old client: %v", cause), "MoveRolledBack", cause)
+}

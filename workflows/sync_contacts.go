@@ -1,0 +1,142 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/cssync/cssync/activities"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+// Batch defaults, chosen so one run's history stays far below Temporal's 10,000-event advice:
+// each contact costs the batch three child events plus at most three workflow-task events.
+const (
+	DefaultConcurrency    = 20
+	DefaultPageSize       = 100
+	DefaultContactsPerRun = 500
+)
+
+// SyncContactsInput configures a batch run. The zero value syncs every checked contact with
+// the defaults; the Carried fields are filled in by the workflow when it continues as new.
+type SyncContactsInput struct {
+	Concurrency    int           `json:"concurrency,omitempty"`    // children in flight at once
+	PageSize       int           `json:"pageSize,omitempty"`       // contacts listed per search call (≤ 200)
+	ContactsPerRun int           `json:"contactsPerRun,omitempty"` // contacts per run before continue-as-new
+	StepTimeout    time.Duration `json:"stepTimeout,omitempty"`    // passed to each SyncContact
+
+	Carried *BatchProgress `json:"carried,omitempty"`
+}
+
+// BatchProgress is what a batch has done so far, carried across continue-as-new.
+type BatchProgress struct {
+	AfterID string                   `json:"afterId,omitempty"` // contacts up to this id are done
+	Total   int                      `json:"total"`
+	Counts  map[syncplan.Outcome]int `json:"counts"`
+	Runs    int                      `json:"runs"`
+}
+
+// SyncContactsResult counts what the batch did, by outcome.
+type SyncContactsResult struct {
+	Total  int                      `json:"total"`
+	Counts map[syncplan.Outcome]int `json:"counts"`
+	Runs   int                      `json:"runs"` // executions in the continue-as-new chain
+}
+
+// SyncContacts syncs every contact whose checkbox is checked: it pages through them in id order
+// and runs one SyncContact child per contact, at most Concurrency at a time, continuing as new
+// every ContactsPerRun contacts so no history grows large.
+func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResult, error) {
+	in = withBatchDefaults(in)
+	var a *activities.Activities
+	p := in.Carried
+	p.Runs++
+	childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		// Children finish their move even if the batch is cancelled or terminated.
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	})
+	inFlight := 0
+	selector := workflow.NewSelector(ctx)
+	startChild := func(contactID string) {
+		opts := workflow.GetChildWorkflowOptions(childCtx)
+		opts.WorkflowID = ContactWorkflowID(contactID)
+		opts.StaticSummary = "sync HubSpot contact " + contactID
+		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
+			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout})
+		inFlight++
+		selector.AddFuture(f, func(f workflow.Future) {
+			inFlight--
+			p.Total++
+			p.Counts[childOutcome(ctx, f)]++
+		})
+	}
+
+	for doneThisRun := 0; ; {
+		var page activities.CheckedPage
+		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
+		if err := workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize).Get(ctx, &page); err != nil {
+			return SyncContactsResult{}, err
+		}
+		for _, id := range page.IDs {
+			for inFlight >= in.Concurrency {
+				selector.Select(ctx)
+			}
+			startChild(id)
+		}
+		doneThisRun += len(page.IDs)
+		last := page.LastID == ""
+		if !last {
+			p.AfterID = page.LastID
+		}
+		if last || doneThisRun >= in.ContactsPerRun {
+			for inFlight > 0 {
+				selector.Select(ctx)
+			}
+			if last {
+				return SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs}, nil
+			}
+			in.Carried = p
+			return SyncContactsResult{}, workflow.NewContinueAsNewError(ctx, SyncContacts, in)
+		}
+	}
+}
+
+// childOutcome reads a finished child's outcome; a failed child counts as Failed and a child
+// refused because a sync of the same contact is already running counts as AlreadyRunning.
+func childOutcome(ctx workflow.Context, f workflow.Future) syncplan.Outcome {
+	var r SyncContactResult
+	err := f.Get(ctx, &r)
+	var running *temporal.ChildWorkflowExecutionAlreadyStartedError
+	switch {
+	case errors.As(err, &running):
+		return syncplan.AlreadyRunning
+	case err != nil:
+		workflow.GetLogger(ctx).Warn("contact sync failed", "error", err)
+		return syncplan.Failed
+	}
+	return r.Outcome
+}
+
+func withBatchDefaults(in SyncContactsInput) SyncContactsInput {
+	if in.Concurrency <= 0 {
+		in.Concurrency = DefaultConcurrency
+	}
+	if in.PageSize <= 0 || in.PageSize > 200 {
+		in.PageSize = DefaultPageSize
+	}
+	if in.ContactsPerRun <= 0 {
+		in.ContactsPerRun = DefaultContactsPerRun
+	}
+	if in.Carried == nil {
+		in.Carried = &BatchProgress{}
+	}
+	if in.Carried.Counts == nil {
+		in.Carried.Counts = map[syncplan.Outcome]int{}
+	}
+	return in
+}
