@@ -1,0 +1,114 @@
+// Command demo runs the help article's example end to end on the embedded default: a Temporal dev
+// server with its Web UI, both API fakes seeded with Brian Halligan's story, the real worker, and
+// three syncs — first placement, the move after his deal id changes, and the unchecked box.
+//
+// While attached to a terminal it keeps everything running for the Web UI until Ctrl-C.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/devstack"
+	"github.com/cssync/cssync/internal/example"
+	"github.com/cssync/cssync/internal/starting"
+	"github.com/cssync/cssync/workflows"
+)
+
+func main() {
+	address := flag.String("temporal", "127.0.0.1:7233", "dev server frontend address")
+	uiPort := flag.String("ui-port", "8233", "dev server Web UI port")
+	hold := flag.Bool("hold", isTerminal(os.Stdin), "keep running for the Web UI until Ctrl-C (default: when run from a terminal)")
+	flag.Parse()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *address, *uiPort, *hold); err != nil {
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, address, uiPort string, hold bool) error {
+	fmt.Printf("starting the Temporal dev server on %s (Web UI on port %s)…\n", address, uiPort)
+	srv, err := devstack.StartDevServer(ctx, devstack.DevServerOptions{Address: address, UI: true, UIPort: uiPort})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+
+	fakes := devstack.StartFakes()
+	defer fakes.Close()
+	fakes.HubSpot.Seed(example.HubSpot())
+	fakes.ClientSuccess.Seed(example.ClientSuccess())
+	fmt.Printf("HubSpot fake:       %s\nClientSuccess fake: %s\n", fakes.HubSpotURL, fakes.ClientSuccessURL)
+
+	cfg := fakes.WorkerConfig(config.Temporal{Address: address, Namespace: "default", TaskQueue: "clientsuccess-sync"})
+	stopWorker, err := devstack.StartWorker(ctx, cfg, nil)
+	if err != nil {
+		return err
+	}
+	defer stopWorker()
+	c := srv.Client()
+
+	step := func(title string) error {
+		fmt.Printf("\n== %s\n", title)
+		res, err := starting.SyncContact(ctx, c, cfg.Temporal.TaskQueue, workflows.SyncContactInput{HubSpotContactID: example.ContactID})
+		if err != nil {
+			return err
+		}
+		fmt.Printf("outcome: %s — %s\n", res.Outcome, res.Reason)
+		for _, ch := range res.Changes {
+			fmt.Printf("  %s contact %d on client %d\n", ch.Action, ch.ContactID, ch.ClientID)
+		}
+		fmt.Printf("Brian Halligan is now on: %s\n", placement(fakes))
+		return nil
+	}
+	if err := step("1. Associated Deal ID = 1001 (Fake First Test): first sync"); err != nil {
+		return err
+	}
+	fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
+	if err := step("2. a HubSpot workflow sets Associated Deal ID = 1002 (Fake 2nd Test): the sync moves him"); err != nil {
+		return err
+	}
+	fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"sync_w_clientsuccess_contact": "false"})
+	if err := step("3. his Sync w/ClientSuccess Contact box is unchecked: nothing more is synced, nothing deleted"); err != nil {
+		return err
+	}
+
+	ui := fmt.Sprintf("http://localhost:%s/namespaces/default/workflows", uiPort)
+	fmt.Printf("\nTemporal Web UI: %s\n", ui)
+	fmt.Printf("workflow %s holds all three runs; open it to read each step.\n", workflows.ContactWorkflowID(example.ContactID))
+	if !hold {
+		return nil
+	}
+	fmt.Println("Everything keeps running so you can browse the Web UI. Press Ctrl-C to stop.")
+	<-ctx.Done()
+	return nil
+}
+
+// placement lists the clients holding a record owned by Brian's HubSpot id.
+func placement(f *devstack.Fakes) string {
+	var where []string
+	for _, ct := range f.ClientSuccess.Contacts() {
+		if ct.ExternalID == example.ContactID {
+			cl, _ := f.ClientSuccess.Client(ct.ClientID)
+			where = append(where, fmt.Sprintf("%s (client %d, contact %d)", cl.Name, cl.ID, ct.ID))
+		}
+	}
+	if len(where) == 0 {
+		return "no client"
+	}
+	return strings.Join(where, ", ")
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
