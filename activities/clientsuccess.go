@@ -113,8 +113,9 @@ type RemoveInput struct {
 }
 
 // RemoveContact deletes a record the sync owns. It re-reads the record first and refuses, without
-// retrying, if it is not ours; a record already gone counts as removed by an earlier attempt.
-func (a *Activities) RemoveContact(ctx context.Context, in RemoveInput) (removed bool, err error) {
+// retrying, if it is not ours. It reports whether this attempt deleted it (false: already gone,
+// for instance deleted by an earlier attempt whose answer was lost).
+func (a *Activities) RemoveContact(ctx context.Context, in RemoveInput) (deleted bool, err error) {
 	c, err := a.ClientSuccess.GetContact(ctx, in.ClientID, in.ContactID)
 	if apierr.Is(err, apierr.NotFound) {
 		return false, nil

@@ -109,15 +109,14 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 
 	var removed []syncplan.Record
 	for _, r := range plan.Remove {
-		var gone bool
+		// A record already gone (an earlier attempt deleted it and its answer was lost) counts
+		// as removed: the plan saw it there, so a failed move must put it back.
 		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("remove %s (%s) from client %d", name, id, r.ClientID)),
-			a.RemoveContact, activities.RemoveInput{HubSpotContactID: id, ClientID: r.ClientID, ContactID: r.ContactID}).Get(ctx, &gone); err != nil {
+			a.RemoveContact, activities.RemoveInput{HubSpotContactID: id, ClientID: r.ClientID, ContactID: r.ContactID}).Get(ctx, nil); err != nil {
 			return res, restore(ctx, in, &res, removed, found.Kept, err)
 		}
-		if gone {
-			removed = append(removed, r)
-			res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
-		}
+		removed = append(removed, r)
+		res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
 	}
 
 	upsert := activities.UpsertInput{HubSpotContactID: id, ClientID: client.ID, Fields: contact.Fields}

@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cssync/cssync/internal/devstack"
+	"github.com/cssync/cssync/internal/example"
+	"github.com/cssync/cssync/internal/syncplan"
+	"github.com/cssync/cssync/workflows"
+)
+
+var (
+	buildWorker sync.Once
+	workerBin   string
+	buildErr    error
+)
+
+// workerBinary builds ./worker once per test run, so crash tests kill the real process.
+func workerBinary(t *testing.T) string {
+	buildWorker.Do(func() {
+		dir, err := os.MkdirTemp("", "cssync-worker-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		workerBin = filepath.Join(dir, "worker")
+		out, err := exec.Command("go", "build", "-o", workerBin, "github.com/cssync/cssync/worker").CombinedOutput()
+		if err != nil {
+			buildErr = err
+			t.Logf("go build: %s", out)
+		}
+	})
+	require.NoError(t, buildErr)
+	return workerBin
+}
+
+// workerProcess is the worker binary running as a child process.
+type workerProcess struct {
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+func (s *stack) startWorkerProcess() *workerProcess {
+	s.t.Helper()
+	cmd := exec.Command(workerBinary(s.t))
+	cfg := s.cfg
+	cfg.HealthAddress = ""
+	cmd.Env = append(os.Environ(), devstack.Env(cfg)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(s.t, cmd.Start())
+	p := &workerProcess{cmd: cmd, out: &out}
+	s.t.Cleanup(func() { p.kill() })
+	return p
+}
+
+// kill ends the worker the hard way: no graceful shutdown, in-flight calls abandoned.
+func (p *workerProcess) kill() {
+	if p.cmd.ProcessState == nil {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	}
+}
+
+// TestWorkerKilledMidMove SIGKILLs the worker while a move is between removing the contact from
+// its old client and adding it to the new one, with the write in flight applied by the API after
+// the worker died. The restarted worker finishes the move: the contact ends on the new client,
+// exactly once.
+func TestWorkerKilledMidMove(t *testing.T) {
+	for _, c := range []struct{ name, heldRoute string }{
+		{"kill during remove", "DELETE /v1/clients/{cid}/contacts/{id}"},
+		{"kill during add", "POST /v1/clients/{cid}/contacts"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := newStack(t)
+			s.fakes.HubSpot.Seed(example.HubSpot())
+			s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+			w := s.startWorkerProcess()
+			require.Equal(t, syncplan.Created, s.syncContact(example.ContactID).Outcome)
+
+			s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
+			hold := s.fakes.ClientSuccess.Faults().HoldNext(c.heldRoute)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			run, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+				ID: workflows.ContactWorkflowID(example.ContactID), TaskQueue: s.cfg.Temporal.TaskQueue,
+			}, workflows.SyncContact, workflows.SyncContactInput{HubSpotContactID: example.ContactID, StepTimeout: 3 * time.Second})
+			require.NoError(t, err)
+
+			select {
+			case <-hold.Arrived():
+			case <-ctx.Done():
+				t.Fatal("the held request never arrived")
+			}
+			w.kill()
+			hold.Release() // the API applies the write whose answer nobody reads
+			if c.heldRoute == "POST /v1/clients/{cid}/contacts" {
+				eventually(t, 10*time.Second, "the orphaned create to land", func() bool { return len(s.owned(example.ContactID)) == 1 })
+			} else {
+				eventually(t, 10*time.Second, "the orphaned delete to land", func() bool { return len(s.owned(example.ContactID)) == 0 })
+			}
+
+			restarted := s.startWorkerProcess()
+			var res workflows.SyncContactResult
+			require.NoError(t, run.Get(ctx, &res), "worker output after restart:\n%s", restarted.out)
+			require.Equal(t, syncplan.Moved, res.Outcome, res.Reason)
+			on := s.owned(example.ContactID)
+			require.Len(t, on, 1, "exactly one record after the crash")
+			require.Equal(t, example.SecondClientID, on[0].ClientID)
+		})
+	}
+}

@@ -1,0 +1,104 @@
+// Package e2e runs the real worker against a real Temporal dev server and the API fakes.
+// One dev server serves the whole package; every test gets its own fakes and task queue.
+// `go test -short` skips these tests.
+package e2e
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/devstack"
+	"github.com/cssync/cssync/internal/starting"
+	"github.com/cssync/cssync/workflows"
+)
+
+var devServer *testsuite.DevServer
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if !testing.Short() {
+		srv, err := devstack.StartDevServer(context.Background(), devstack.DevServerOptions{})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			os.Exit(1)
+		}
+		devServer = srv
+	}
+	code := m.Run()
+	if devServer != nil {
+		_ = devServer.Stop()
+	}
+	os.Exit(code)
+}
+
+// stack is one test's fakes, worker configuration and Temporal client.
+type stack struct {
+	t      *testing.T
+	fakes  *devstack.Fakes
+	cfg    config.Worker
+	client client.Client
+}
+
+func newStack(t *testing.T) *stack {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end test: needs the Temporal dev server")
+	}
+	fakes := devstack.StartFakes()
+	t.Cleanup(fakes.Close)
+	queue := "e2e-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
+	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
+	return &stack{t: t, fakes: fakes, client: devServer.Client(), cfg: cfg}
+}
+
+// startWorker runs the real worker wiring in-process until the test ends.
+func (s *stack) startWorker() {
+	stop, err := devstack.StartWorker(context.Background(), s.cfg, nil)
+	require.NoError(s.t, err)
+	s.t.Cleanup(stop)
+}
+
+func (s *stack) syncContact(id string) workflows.SyncContactResult {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := starting.SyncContact(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.SyncContactInput{HubSpotContactID: id})
+	require.NoError(s.t, err)
+	return res
+}
+
+// owned returns every ClientSuccess record created for the HubSpot contact, on any client.
+func (s *stack) owned(hubspotID string) []clientsuccess.Contact {
+	var out []clientsuccess.Contact
+	for _, c := range s.fakes.ClientSuccess.Contacts() {
+		if c.ExternalID == hubspotID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// eventually polls cond until it holds or the deadline passes; it never sleeps blindly.
+func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		<-tick.C
+	}
+}
