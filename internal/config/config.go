@@ -20,7 +20,7 @@ type Temporal struct {
 type HubSpot struct {
 	BaseURL string `env:"HUBSPOT_BASE_URL" envDefault:"https://api.hubapi.com"`
 	// Token is a private-app token or service key. It is removed from the environment once read.
-	Token string `env:"HUBSPOT_TOKEN,required,unset"`
+	Token string `env:"HUBSPOT_TOKEN,required,notEmpty,unset"`
 	// APIFamily picks the path family: "2026-03" (date-versioned) or "v3" (numbered).
 	APIFamily string `env:"HUBSPOT_API_FAMILY" envDefault:"2026-03"`
 	// SyncProperty is the contact single-checkbox property: checked means sync.
@@ -32,9 +32,9 @@ type HubSpot struct {
 // ClientSuccess holds the ClientSuccess connection.
 type ClientSuccess struct {
 	BaseURL  string `env:"CLIENTSUCCESS_BASE_URL" envDefault:"https://api.clientsuccess.com/v1"`
-	Username string `env:"CLIENTSUCCESS_USERNAME,required"`
+	Username string `env:"CLIENTSUCCESS_USERNAME,required,notEmpty"`
 	// Password is removed from the environment once read.
-	Password string `env:"CLIENTSUCCESS_PASSWORD,required,unset"`
+	Password string `env:"CLIENTSUCCESS_PASSWORD,required,notEmpty,unset"`
 }
 
 // Worker is everything the worker process needs.

@@ -1,0 +1,14 @@
+# Builds the worker, the starter and the standalone fakes into one small image.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -o /out/worker ./worker \
+ && CGO_ENABLED=0 go build -trimpath -o /out/starter ./starter \
+ && CGO_ENABLED=0 go build -trimpath -o /out/fakeapis ./internal/fakes/fakeapis
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/ /usr/local/bin/
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/worker"]

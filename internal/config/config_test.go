@@ -1,0 +1,66 @@
+package config
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func setEnv(t *testing.T, kv map[string]string) {
+	for k, v := range kv {
+		t.Setenv(k, v)
+	}
+}
+
+var complete = map[string]string{
+	"HUBSPOT_TOKEN": "pat-secret", "CLIENTSUCCESS_USERNAME": "u@x.com", "CLIENTSUCCESS_PASSWORD": "cs-secret",
+}
+
+func TestLoadWorkerDefaultsAndUnsetsSecrets(t *testing.T) {
+	setEnv(t, complete)
+	c, err := LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "localhost:7233", c.Temporal.Address)
+	require.Equal(t, "clientsuccess-sync", c.Temporal.TaskQueue)
+	require.Equal(t, "2026-03", c.HubSpot.APIFamily)
+	require.Equal(t, "sync_w_clientsuccess_contact", c.HubSpot.SyncProperty)
+	require.Equal(t, "associated_deal_id", c.HubSpot.DealIDProperty)
+	require.Equal(t, "pat-secret", c.HubSpot.Token)
+	_, stillSet := os.LookupEnv("HUBSPOT_TOKEN")
+	require.False(t, stillSet, "the token is removed from the environment once read")
+	_, stillSet = os.LookupEnv("CLIENTSUCCESS_PASSWORD")
+	require.False(t, stillSet)
+}
+
+func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
+	for _, c := range []struct {
+		name, variable, value string
+	}{
+		{"missing token", "HUBSPOT_TOKEN", ""},
+		{"missing password", "CLIENTSUCCESS_PASSWORD", ""},
+		{"missing username", "CLIENTSUCCESS_USERNAME", ""},
+		{"bad family", "HUBSPOT_API_FAMILY", "v9"},
+		{"blank property", "HUBSPOT_SYNC_PROPERTY", "  "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			setEnv(t, complete)
+			if c.value == "" {
+				t.Setenv(c.variable, "")
+				os.Unsetenv(c.variable)
+			} else {
+				t.Setenv(c.variable, c.value)
+			}
+			_, err := LoadWorker()
+			require.Error(t, err)
+			require.Contains(t, err.Error(), c.variable)
+			require.NotContains(t, err.Error(), "secret")
+		})
+	}
+	t.Run("empty token", func(t *testing.T) {
+		setEnv(t, complete)
+		t.Setenv("HUBSPOT_TOKEN", "")
+		_, err := LoadWorker()
+		require.ErrorContains(t, err, "HUBSPOT_TOKEN")
+	})
+}
