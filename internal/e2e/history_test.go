@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/example"
 	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/internal/syncplan"
@@ -46,6 +47,11 @@ func TestHistoriesReplay(t *testing.T) {
 		replayer.RegisterWorkflow(workflows.SyncContact)
 		replayer.RegisterWorkflow(workflows.SyncContacts)
 		require.NoError(t, replayer.ReplayWorkflowHistory(nil, h), name)
+		raw, err := protojson.Marshal(h)
+		require.NoError(t, err)
+		for _, secret := range []string{devstack.FakeHubSpotToken, devstack.FakeCSPassword} {
+			require.NotContains(t, string(raw), secret, "%s: credentials must never reach workflow history", name)
+		}
 		if os.Getenv("RECORD_HISTORIES") == "1" {
 			data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
 			require.NoError(t, err)
