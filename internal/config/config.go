@@ -27,6 +27,11 @@ type HubSpot struct {
 	SyncProperty string `env:"HUBSPOT_SYNC_PROPERTY" envDefault:"sync_w_clientsuccess_contact"`
 	// DealIDProperty is the contact property that holds the one associated deal id.
 	DealIDProperty string `env:"HUBSPOT_DEAL_ID_PROPERTY" envDefault:"associated_deal_id"`
+	// RequestsPerSecond paces every HubSpot call of this worker process. The default stays under
+	// the smallest private-app limit (100 per 10 s); Professional and Enterprise allow 190 per 10 s.
+	RequestsPerSecond float64 `env:"HUBSPOT_REQUESTS_PER_SECOND" envDefault:"9"`
+	// SearchRequestsPerSecond additionally paces search calls, which HubSpot limits to 5 per second.
+	SearchRequestsPerSecond float64 `env:"HUBSPOT_SEARCH_REQUESTS_PER_SECOND" envDefault:"4"`
 }
 
 // ClientSuccess holds the ClientSuccess connection.
@@ -35,6 +40,9 @@ type ClientSuccess struct {
 	Username string `env:"CLIENTSUCCESS_USERNAME,required,notEmpty"`
 	// Password is removed from the environment once read.
 	Password string `env:"CLIENTSUCCESS_PASSWORD,required,notEmpty,unset"`
+	// RequestsPerSecond paces every ClientSuccess call of this worker process (no limit is
+	// published; ask ClientSuccess what your account tolerates).
+	RequestsPerSecond float64 `env:"CLIENTSUCCESS_REQUESTS_PER_SECOND" envDefault:"10"`
 }
 
 // Worker is everything the worker process needs.
@@ -77,6 +85,18 @@ func (c Worker) validate() error {
 	} {
 		if strings.TrimSpace(s.value) == "" {
 			return fmt.Errorf("configuration: %s must not be empty", s.name)
+		}
+	}
+	for _, r := range []struct {
+		name  string
+		value float64
+	}{
+		{"HUBSPOT_REQUESTS_PER_SECOND", c.HubSpot.RequestsPerSecond},
+		{"HUBSPOT_SEARCH_REQUESTS_PER_SECOND", c.HubSpot.SearchRequestsPerSecond},
+		{"CLIENTSUCCESS_REQUESTS_PER_SECOND", c.ClientSuccess.RequestsPerSecond},
+	} {
+		if r.value < 0 {
+			return fmt.Errorf("configuration: %s must be positive (0 turns pacing off), got %v", r.name, r.value)
 		}
 	}
 	return nil

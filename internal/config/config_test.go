@@ -27,6 +27,8 @@ func TestLoadWorkerDefaultsAndUnsetsSecrets(t *testing.T) {
 	require.Equal(t, "sync_w_clientsuccess_contact", c.HubSpot.SyncProperty)
 	require.Equal(t, "associated_deal_id", c.HubSpot.DealIDProperty)
 	require.Equal(t, "pat-secret", c.HubSpot.Token)
+	require.Equal(t, 9.0, c.HubSpot.RequestsPerSecond)
+	require.Equal(t, 4.0, c.HubSpot.SearchRequestsPerSecond)
 	_, stillSet := os.LookupEnv("HUBSPOT_TOKEN")
 	require.False(t, stillSet, "the token is removed from the environment once read")
 	_, stillSet = os.LookupEnv("CLIENTSUCCESS_PASSWORD")
@@ -42,6 +44,8 @@ func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
 		{"missing username", "CLIENTSUCCESS_USERNAME", ""},
 		{"bad family", "HUBSPOT_API_FAMILY", "v9"},
 		{"blank property", "HUBSPOT_SYNC_PROPERTY", "  "},
+		{"negative rate", "CLIENTSUCCESS_REQUESTS_PER_SECOND", "-1"},
+		{"rate not a number", "HUBSPOT_REQUESTS_PER_SECOND", "fast"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv(t, complete)

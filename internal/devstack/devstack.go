@@ -82,6 +82,9 @@ func Env(c config.Worker) []string {
 		"HUBSPOT_DEAL_ID_PROPERTY=" + c.HubSpot.DealIDProperty,
 		"CLIENTSUCCESS_BASE_URL=" + c.ClientSuccess.BaseURL, "CLIENTSUCCESS_USERNAME=" + c.ClientSuccess.Username,
 		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
+		fmt.Sprintf("HUBSPOT_REQUESTS_PER_SECOND=%g", c.HubSpot.RequestsPerSecond),
+		fmt.Sprintf("HUBSPOT_SEARCH_REQUESTS_PER_SECOND=%g", c.HubSpot.SearchRequestsPerSecond),
+		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
 		"HEALTH_ADDRESS=" + c.HealthAddress,
 	}
 }

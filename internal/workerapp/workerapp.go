@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
+	"golang.org/x/time/rate"
 
 	"github.com/cssync/cssync/activities"
 	"github.com/cssync/cssync/internal/clientsuccess"
@@ -38,12 +39,29 @@ func Options(cfg config.Worker, logger *slog.Logger) fx.Option {
 // NewLogger is the worker's structured JSON logger.
 func NewLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stderr, nil)) }
 
+// The API clients are built once per process, so their limiters pace every activity of the worker
+// together: the APIs' limits are per account, not per call site.
 func newHubSpot(cfg config.Worker) *hubspot.Client {
-	return hubspot.New(hubspot.Config{BaseURL: cfg.HubSpot.BaseURL, Token: cfg.HubSpot.Token, PathFamily: cfg.HubSpot.APIFamily})
+	return hubspot.New(hubspot.Config{
+		BaseURL: cfg.HubSpot.BaseURL, Token: cfg.HubSpot.Token, PathFamily: cfg.HubSpot.APIFamily,
+		Limiter:       limiter(cfg.HubSpot.RequestsPerSecond, 10),
+		SearchLimiter: limiter(cfg.HubSpot.SearchRequestsPerSecond, 1),
+	})
 }
 
 func newClientSuccess(cfg config.Worker) *clientsuccess.API {
-	return clientsuccess.New(clientsuccess.Config{BaseURL: cfg.ClientSuccess.BaseURL, Username: cfg.ClientSuccess.Username, Password: cfg.ClientSuccess.Password})
+	return clientsuccess.New(clientsuccess.Config{
+		BaseURL: cfg.ClientSuccess.BaseURL, Username: cfg.ClientSuccess.Username, Password: cfg.ClientSuccess.Password,
+		Limiter: limiter(cfg.ClientSuccess.RequestsPerSecond, 1),
+	})
+}
+
+// limiter paces calls at perSecond with the given burst; 0 means no pacing.
+func limiter(perSecond float64, burst int) *rate.Limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), burst)
 }
 
 func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API) *activities.Activities {
