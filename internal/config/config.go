@@ -3,7 +3,10 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"os"
+	"reflect"
 	"strings"
 
 	"github.com/caarlos0/env/v10"
@@ -56,9 +59,14 @@ type Worker struct {
 
 // LoadWorker reads the worker configuration from the environment.
 func LoadWorker() (Worker, error) {
+	// Each group is parsed on its own first, so a parse error can name its variable; all read
+	// one snapshot, because secrets are unset from the process environment once read.
+	environ := env.ToMap(os.Environ())
 	var c Worker
-	if err := env.Parse(&c); err != nil {
-		return Worker{}, fmt.Errorf("configuration: %w", err)
+	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c} {
+		if err := parse(part, environ); err != nil {
+			return Worker{}, err
+		}
 	}
 	return c, c.validate()
 }
@@ -66,10 +74,29 @@ func LoadWorker() (Worker, error) {
 // LoadTemporal reads only the Temporal connection, for the starter.
 func LoadTemporal() (Temporal, error) {
 	var t Temporal
-	if err := env.Parse(&t); err != nil {
-		return Temporal{}, fmt.Errorf("configuration: %w", err)
+	return t, parse(&t, env.ToMap(os.Environ()))
+}
+
+// parse reads one flat struct, naming the environment variable when a value does not parse
+// (the env library names only the Go field).
+func parse(v any, environ map[string]string) error {
+	err := env.ParseWithOptions(v, env.Options{Environment: environ})
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
 	}
-	return t, nil
+	msgs := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			if f, ok := reflect.TypeOf(v).Elem().FieldByName(pe.Name); ok {
+				name, _, _ := strings.Cut(f.Tag.Get("env"), ",")
+				e = fmt.Errorf("%s: %v", name, pe.Err)
+			}
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return fmt.Errorf("configuration: %s", strings.Join(msgs, "; "))
 }
 
 func (c Worker) validate() error {
