@@ -4,7 +4,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 TEMPORAL := bin/temporal
 export TEMPORAL_CLI := $(CURDIR)/$(TEMPORAL)
 
-.PHONY: demo test vet workflowcheck unit fakes
+.PHONY: demo test vet workflowcheck unit fakes bench
 
 # The Temporal CLI (dev server + Web UI) is built from source once and reused.
 $(TEMPORAL):
@@ -32,3 +32,7 @@ unit:
 ## fakes: run the HubSpot and ClientSuccess fakes standalone, seeded with the example
 fakes:
 	$(GO) run ./internal/fakes/fakeapis
+
+## bench: throughput, API calls, writes, RSS and history size, beside a sequential baseline
+bench: $(TEMPORAL)
+	$(GO) run ./internal/bench $(BENCH_FLAGS)

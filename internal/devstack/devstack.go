@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -37,19 +39,80 @@ type Fakes struct {
 	ClientSuccess    *csfake.Server
 	HubSpotURL       string // base URL for the HubSpot client
 	ClientSuccessURL string // base URL for the ClientSuccess client (ends in /v1)
-	servers          []*httptest.Server
+	// HubSpotStatuses and ClientSuccessStatuses count the answers by HTTP status.
+	HubSpotStatuses, ClientSuccessStatuses *StatusCounter
+	servers                                []*httptest.Server
 }
 
-// StartFakes serves both fakes on loopback ports with the Fake* credentials.
-func StartFakes() *Fakes {
-	hs := hubspotfake.New(hubspotfake.Options{Token: FakeHubSpotToken})
-	cs := csfake.New(csfake.Options{Username: FakeCSUsername, Password: FakeCSPassword})
-	hsSrv, csSrv := httptest.NewServer(hs), httptest.NewServer(cs)
+// StartFakes serves both fakes on loopback ports with the Fake* credentials and no limits.
+func StartFakes() *Fakes { return StartFakesWith(hubspotfake.Options{}, csfake.Options{}) }
+
+// StartFakesWith serves both fakes with the given rate limits; credentials are always the Fake* ones.
+func StartFakesWith(hsOpts hubspotfake.Options, csOpts csfake.Options) *Fakes {
+	hsOpts.Token = FakeHubSpotToken
+	csOpts.Username, csOpts.Password = FakeCSUsername, FakeCSPassword
+	hs, cs := hubspotfake.New(hsOpts), csfake.New(csOpts)
+	hsCount, csCount := &StatusCounter{next: hs}, &StatusCounter{next: cs}
+	hsSrv, csSrv := httptest.NewServer(hsCount), httptest.NewServer(csCount)
 	return &Fakes{
 		HubSpot: hs, ClientSuccess: cs,
 		HubSpotURL: hsSrv.URL, ClientSuccessURL: csSrv.URL + "/v1",
+		HubSpotStatuses: hsCount, ClientSuccessStatuses: csCount,
 		servers: []*httptest.Server{hsSrv, csSrv},
 	}
+}
+
+// StatusCounter counts a handler's answers by HTTP status code.
+type StatusCounter struct {
+	next   http.Handler
+	mu     sync.Mutex
+	counts map[int]int
+}
+
+func (c *StatusCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	c.next.ServeHTTP(rec, r)
+	c.mu.Lock()
+	if c.counts == nil {
+		c.counts = map[int]int{}
+	}
+	c.counts[rec.status]++
+	c.mu.Unlock()
+}
+
+// Count is how many answers had the status.
+func (c *StatusCounter) Count(status int) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.counts[status]
+}
+
+// Total is how many answers there were.
+func (c *StatusCounter) Total() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, v := range c.counts {
+		n += v
+	}
+	return n
+}
+
+// Reset forgets the counts.
+func (c *StatusCounter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.counts = nil
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
 }
 
 // Close stops both servers.

@@ -140,3 +140,9 @@ func startHealth(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) {
 		OnStop: srv.Shutdown,
 	})
 }
+
+// NewActivities builds the activities and their API clients from a configuration, outside fx,
+// for tools that call the steps directly (the benchmark's sequential baseline).
+func NewActivities(cfg config.Worker) *activities.Activities {
+	return newActivities(cfg, newHubSpot(cfg), newClientSuccess(cfg))
+}
