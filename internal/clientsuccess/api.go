@@ -201,7 +201,7 @@ func (a *API) decode(req request, status int, data []byte, out any, token string
 		return a.decodeError(req, status, "the response body is empty")
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return a.decodeError(req, status, a.scrub("decoding the response: "+err.Error()+": "+snippet(data), token))
+		return a.decodeError(req, status, a.scrub("decoding the response: "+err.Error()+": "+apierr.Snippet(data), token))
 	}
 	return nil
 }

@@ -3,22 +3,15 @@ package clientsuccess
 import (
 	"bytes"
 	"encoding/json"
-	"html"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/cssync/cssync/internal/apierr"
 )
 
 const (
-	maxMessageRunes   = 1000
-	maxSnippetRunes   = 200
-	maxSnippetScanned = 64 << 10
-	redacted          = "[REDACTED]"
+	maxMessageRunes = 1000
+	redacted        = "[REDACTED]"
 )
 
 // errorBody is every shape of error body ClientSuccess is known to answer: {"userMessage":…} on
@@ -41,7 +34,7 @@ func (a *API) apiError(req request, resp *http.Response, body []byte, token stri
 		StatusCode: resp.StatusCode,
 		Method:     req.method,
 		Path:       a.errPath(req.path),
-		RetryAfter: retryAfterHeader(resp.Header.Get("Retry-After")),
+		RetryAfter: apierr.RetryAfterHeader(resp.Header.Get("Retry-After")),
 	}
 	if e.Kind == "" {
 		// An unexpected non-2xx (a stray redirect or 1xx): nothing to learn from it; try later.
@@ -65,9 +58,9 @@ func (a *API) apiError(req request, resp *http.Response, body []byte, token stri
 		case eb.Code != "":
 			e.Message = eb.Code
 		}
-		e.Message = clip(strings.TrimSpace(e.Message), maxMessageRunes)
+		e.Message = apierr.Clip(strings.TrimSpace(e.Message), maxMessageRunes)
 	} else {
-		e.Message = snippet(body)
+		e.Message = apierr.Snippet(body)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
@@ -115,53 +108,3 @@ func (e *scrubbedError) Error() string { return e.msg }
 
 // Unwrap keeps errors.Is(err, context.DeadlineExceeded) and similar checks working.
 func (e *scrubbedError) Unwrap() error { return e.err }
-
-// retryAfterHeader parses Retry-After as seconds or an HTTP date; 0 when absent or unusable.
-func retryAfterHeader(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-var (
-	scriptOrStyle = regexp.MustCompile(`(?is)<(script|style)\b[^>]*>.*?</(script|style)\s*>`)
-	htmlTag       = regexp.MustCompile(`(?s)<[^>]*>`)
-)
-
-// snippet is a short, readable excerpt of a body that is not an error JSON, such as a maintenance
-// page: tags removed, whitespace collapsed, at most 200 characters.
-func snippet(body []byte) string {
-	if len(body) > maxSnippetScanned {
-		body = body[:maxSnippetScanned]
-	}
-	s := strings.ToValidUTF8(string(body), "")
-	if strings.Contains(s, "<") {
-		s = scriptOrStyle.ReplaceAllString(s, " ")
-		s = htmlTag.ReplaceAllString(s, " ")
-		s = html.UnescapeString(s)
-	}
-	s = strings.Join(strings.Fields(s), " ")
-	return clip(s, maxSnippetRunes)
-}
-
-// clip cuts s to at most n runes, marking the cut with "...".
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-3])) + "..."
-}

@@ -162,7 +162,7 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, c.decodeError(req, resp.StatusCode, "decoding the response: "+err.Error()+": "+snippet(data))
+			return resp.StatusCode, c.decodeError(req, resp.StatusCode, "decoding the response: "+err.Error()+": "+apierr.Snippet(data))
 		}
 	}
 	return resp.StatusCode, nil

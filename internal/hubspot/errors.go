@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"html"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cssync/cssync/internal/apierr"
 )
@@ -25,12 +22,10 @@ const (
 // How long to wait after a 429 or 423 when HubSpot does not say (it does not document
 // Retry-After): the official Node client waits 1 s for search and 10 s for the ten-second limit.
 const (
-	searchRetryAfter  = time.Second
-	tenSecRetryAfter  = 10 * time.Second
-	lockedRetryAfter  = 2 * time.Second
-	maxMessageRunes   = 1000
-	maxSnippetRunes   = 200
-	maxSnippetScanned = 64 << 10
+	searchRetryAfter = time.Second
+	tenSecRetryAfter = 10 * time.Second
+	lockedRetryAfter = 2 * time.Second
+	maxMessageRunes  = 1000
 )
 
 // envelope is HubSpot's error body. Every field is optional.
@@ -106,7 +101,7 @@ func (c *Client) apiError(req request, resp *http.Response, body []byte) *apierr
 
 	var env envelope
 	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
-		e.Message = clip(strings.TrimSpace(env.Message), maxMessageRunes)
+		e.Message = apierr.Clip(strings.TrimSpace(env.Message), maxMessageRunes)
 		e.Category = env.Category
 		if env.CorrelationID != "" {
 			e.CorrelationID = env.CorrelationID
@@ -114,7 +109,7 @@ func (c *Client) apiError(req request, resp *http.Response, body []byte) *apierr
 		e.Policy = env.PolicyName
 		e.Details = details(env)
 	} else {
-		e.Message = snippet(body)
+		e.Message = apierr.Snippet(body)
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(resp.StatusCode)
@@ -123,7 +118,7 @@ func (c *Client) apiError(req request, resp *http.Response, body []byte) *apierr
 	if resp.StatusCode == http.StatusTooManyRequests && e.Policy == "" {
 		e.Policy = policyFromMessage(e.Message)
 	}
-	e.RetryAfter = retryAfterHeader(resp.Header.Get("Retry-After"))
+	e.RetryAfter = apierr.RetryAfterHeader(resp.Header.Get("Retry-After"))
 	if e.RetryAfter == 0 {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests:
@@ -162,7 +157,7 @@ func details(env envelope) []string {
 				if p.Error != "" {
 					d += " (" + p.Error + ")"
 				}
-				out = append(out, clip(d, maxMessageRunes))
+				out = append(out, apierr.Clip(d, maxMessageRunes))
 			}
 		}
 	}
@@ -178,7 +173,7 @@ func details(env envelope) []string {
 			d += " (" + ed.Code + ")"
 		}
 		if strings.TrimSpace(d) != "" {
-			out = append(out, clip(d, maxMessageRunes))
+			out = append(out, apierr.Clip(d, maxMessageRunes))
 		}
 	}
 	return out
@@ -196,56 +191,6 @@ func policyFromMessage(msg string) string {
 		return PolicySecondly
 	}
 	return ""
-}
-
-// retryAfterHeader parses Retry-After as seconds or an HTTP date; 0 when absent or unusable.
-func retryAfterHeader(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		return time.Duration(secs * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
-var (
-	scriptOrStyle = regexp.MustCompile(`(?is)<(script|style)\b[^>]*>.*?</(script|style)\s*>`)
-	htmlTag       = regexp.MustCompile(`(?s)<[^>]*>`)
-)
-
-// snippet is a short, readable excerpt of a body that is not HubSpot's JSON envelope, such as a
-// maintenance page: tags removed, whitespace collapsed, at most 200 characters.
-func snippet(body []byte) string {
-	if len(body) > maxSnippetScanned {
-		body = body[:maxSnippetScanned]
-	}
-	s := strings.ToValidUTF8(string(body), "")
-	if strings.Contains(s, "<") {
-		s = scriptOrStyle.ReplaceAllString(s, " ")
-		s = htmlTag.ReplaceAllString(s, " ")
-		s = html.UnescapeString(s)
-	}
-	s = strings.Join(strings.Fields(s), " ")
-	return clip(s, maxSnippetRunes)
-}
-
-// clip cuts s to at most n runes, marking the cut with "...".
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-3])) + "..."
 }
 
 // flexString decodes a JSON string, number or boolean as its text, and null as "".

@@ -179,17 +179,17 @@ func (c *Client) batchError(req request, status int, errs []errorDetail) *apierr
 	e := &apierr.Error{
 		System: System, Kind: apierr.NotFound, StatusCode: status,
 		Method: req.method, Path: req.path,
-		Category: errs[0].Category, Message: clip(strings.TrimSpace(errs[0].Message), maxMessageRunes),
+		Category: errs[0].Category, Message: apierr.Clip(strings.TrimSpace(errs[0].Message), maxMessageRunes),
 	}
 	for _, d := range errs {
 		if d.Category != "OBJECT_NOT_FOUND" {
-			e.Kind, e.Category, e.Message = apierr.Validation, d.Category, clip(strings.TrimSpace(d.Message), maxMessageRunes)
+			e.Kind, e.Category, e.Message = apierr.Validation, d.Category, apierr.Clip(strings.TrimSpace(d.Message), maxMessageRunes)
 		}
 		detail := d.Message
 		if ids := d.contextValues("ids"); len(ids) > 0 {
 			detail = strings.Join(ids, ", ") + ": " + detail
 		}
-		e.Details = append(e.Details, clip(detail, maxMessageRunes))
+		e.Details = append(e.Details, apierr.Clip(detail, maxMessageRunes))
 	}
 	if len(errs) > 1 {
 		e.Message += " (and more)"

@@ -1,0 +1,66 @@
+package apierr
+
+import (
+	"html"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+const (
+	maxSnippetRunes   = 200
+	maxSnippetScanned = 64 << 10
+)
+
+// RetryAfterHeader parses Retry-After as seconds or an HTTP date; 0 when absent or unusable.
+func RetryAfterHeader(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(secs * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+var (
+	scriptOrStyle = regexp.MustCompile(`(?is)<(script|style)\b[^>]*>.*?</(script|style)\s*>`)
+	htmlTag       = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// Snippet is a short, readable excerpt of a body that is not the API's error JSON, such as a
+// maintenance page: tags removed, whitespace collapsed, at most 200 characters.
+func Snippet(body []byte) string {
+	if len(body) > maxSnippetScanned {
+		body = body[:maxSnippetScanned]
+	}
+	s := strings.ToValidUTF8(string(body), "")
+	if strings.Contains(s, "<") {
+		s = scriptOrStyle.ReplaceAllString(s, " ")
+		s = htmlTag.ReplaceAllString(s, " ")
+		s = html.UnescapeString(s)
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	return Clip(s, maxSnippetRunes)
+}
+
+// Clip cuts s to at most n runes, marking the cut with "...".
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-3])) + "..."
+}
