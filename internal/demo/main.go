@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/example"
@@ -107,7 +109,8 @@ func placement(f *devstack.Fakes) string {
 	return strings.Join(where, ", ")
 }
 
+// isTerminal asks the terminal driver, since /dev/null is a character device too.
 func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
