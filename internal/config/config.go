@@ -4,6 +4,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/caarlos0/env/v10"
@@ -27,6 +28,25 @@ type HubSpot struct {
 	SyncProperty string `env:"HUBSPOT_SYNC_PROPERTY" envDefault:"sync_w_clientsuccess_contact"`
 	// DealIDProperty is the contact property that holds the one associated deal id.
 	DealIDProperty string `env:"HUBSPOT_DEAL_ID_PROPERTY" envDefault:"associated_deal_id"`
+	// DealResolver picks how a contact's deal is found: "property" (the deal id property, the
+	// classic way) or "associations" (the contact's associated deals, chosen by a fixed rule).
+	DealResolver string `env:"DEAL_RESOLVER" envDefault:"property"`
+	// DealPreference orders associated deals by createdate: "newest" or "oldest".
+	DealPreference string `env:"DEAL_PREFERENCE" envDefault:"newest"`
+	// WriteBackDealID ("true"/"false") writes the deal the associations resolver chose into
+	// DealIDProperty. Kept as text so a malformed value is reported with the variable's name.
+	WriteBackDealID string `env:"WRITE_BACK_DEAL_ID" envDefault:"false"`
+	// DealSyncProperty is a deal single-checkbox; when set, MaintainContactCheckbox checks the
+	// contacts of deals where it is checked. Empty (the default) turns the maintainer off.
+	DealSyncProperty string `env:"HUBSPOT_DEAL_SYNC_PROPERTY"`
+	// CompanySyncProperty is the same for companies.
+	CompanySyncProperty string `env:"HUBSPOT_COMPANY_SYNC_PROPERTY"`
+}
+
+// WriteBack reports whether WRITE_BACK_DEAL_ID is on (a malformed value fails validation).
+func (h HubSpot) WriteBack() bool {
+	on, _ := strconv.ParseBool(h.WriteBackDealID)
+	return on
 }
 
 // ClientSuccess holds the ClientSuccess connection.
@@ -69,6 +89,30 @@ func (c Worker) validate() error {
 	case "2026-03", "v3":
 	default:
 		return fmt.Errorf("configuration: HUBSPOT_API_FAMILY must be \"2026-03\" or \"v3\", got %q", c.HubSpot.APIFamily)
+	}
+	switch c.HubSpot.DealResolver {
+	case "property", "associations":
+	default:
+		return fmt.Errorf("configuration: DEAL_RESOLVER must be \"property\" or \"associations\", got %q", c.HubSpot.DealResolver)
+	}
+	switch c.HubSpot.DealPreference {
+	case "newest", "oldest":
+	default:
+		return fmt.Errorf("configuration: DEAL_PREFERENCE must be \"newest\" or \"oldest\", got %q", c.HubSpot.DealPreference)
+	}
+	if _, err := strconv.ParseBool(c.HubSpot.WriteBackDealID); err != nil {
+		return fmt.Errorf("configuration: WRITE_BACK_DEAL_ID must be true or false, got %q", c.HubSpot.WriteBackDealID)
+	}
+	if c.HubSpot.WriteBack() && c.HubSpot.DealResolver != "associations" {
+		return fmt.Errorf("configuration: WRITE_BACK_DEAL_ID=true needs DEAL_RESOLVER=associations (with DEAL_RESOLVER=property the property is the source)")
+	}
+	for _, s := range []struct{ name, value string }{
+		{"HUBSPOT_DEAL_SYNC_PROPERTY", c.HubSpot.DealSyncProperty},
+		{"HUBSPOT_COMPANY_SYNC_PROPERTY", c.HubSpot.CompanySyncProperty},
+	} {
+		if s.value != strings.TrimSpace(s.value) {
+			return fmt.Errorf("configuration: %s must not have leading or trailing spaces, got %q", s.name, s.value)
+		}
 	}
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_SYNC_PROPERTY", c.HubSpot.SyncProperty},
