@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/client"
 
 	"github.com/cssync/cssync/internal/example"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
@@ -118,12 +116,8 @@ func TestMaintainContactCheckbox(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		r, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: fmt.Sprintf("%s-%d", workflows.CheckboxWorkflowID, time.Now().UnixNano()), TaskQueue: s.cfg.Temporal.TaskQueue,
-		}, workflows.MaintainContactCheckbox, workflows.MaintainContactCheckboxInput{DryRun: dryRun})
+		res, err := starting.MaintainCheckbox(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.MaintainContactCheckboxInput{DryRun: dryRun})
 		require.NoError(t, err)
-		var res workflows.MaintainContactCheckboxResult
-		require.NoError(t, r.Get(ctx, &res))
 		return res
 	}
 	value := func(id string) string {
