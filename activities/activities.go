@@ -6,13 +6,34 @@ package activities
 import (
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/syncplan"
 )
 
 // Properties names the HubSpot contact properties the sync reads.
 type Properties struct {
 	SyncCheckbox string // single checkbox: "true" means sync
 	DealID       string // holds the one associated deal id
+	// DealSyncCheckbox and CompanySyncCheckbox are deal and company single checkboxes that
+	// MaintainContactCheckbox follows; both empty turns the maintainer off.
+	DealSyncCheckbox    string
+	CompanySyncCheckbox string
 }
+
+// Deal resolver modes.
+const (
+	ResolverProperty     = "property"     // the deal id property (classic; the default)
+	ResolverAssociations = "associations" // the contact's associated deals, chosen by syncplan.ChooseDeal
+)
+
+// DealResolver says how a contact's deal is found. Workflows learn the mode from ReadContact's
+// result, so it is recorded in history and replays the same.
+type DealResolver struct {
+	Mode       string                  // ResolverProperty (also when empty) or ResolverAssociations
+	Preference syncplan.DealPreference // newest or oldest createdate first
+	WriteBack  bool                    // write the chosen deal id into the deal id property
+}
+
+func (r DealResolver) associations() bool { return r.Mode == ResolverAssociations }
 
 // Activities holds the API clients every step uses. Register one value with the worker; workflows
 // refer to the methods through a nil *Activities so names never drift.
@@ -20,4 +41,5 @@ type Activities struct {
 	HubSpot       *hubspot.Client
 	ClientSuccess *clientsuccess.API
 	Properties    Properties
+	Resolver      DealResolver
 }

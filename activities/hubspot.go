@@ -22,6 +22,9 @@ type Contact struct {
 	Fields      syncplan.ContactFields `json:"fields"`
 	// Invalid says why Fields cannot be written to ClientSuccess; empty when they can.
 	Invalid string `json:"invalid,omitempty"`
+	// Resolver is ResolverAssociations when the deal comes from the contact's associations
+	// (ResolveDeal); empty means the deal id property, as before.
+	Resolver string `json:"resolver,omitempty"`
 }
 
 // ReadContact reads the contact's checkbox, deal id and mapped fields. A missing contact is a
@@ -45,6 +48,9 @@ func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact
 	}
 	if err := fields.Validate(); err != nil {
 		c.Invalid = err.Error()
+	}
+	if a.Resolver.associations() {
+		c.Resolver = ResolverAssociations
 	}
 	return c, nil
 }
@@ -73,6 +79,9 @@ type CheckedPage struct {
 	IDs []string `json:"ids"`
 	// LastID anchors the next page; empty when this page was the last.
 	LastID string `json:"lastId,omitempty"`
+	// Deals holds each listed contact's associated deal ids, read with one batch call per page,
+	// when the associations resolver is on; nil otherwise.
+	Deals map[string][]string `json:"deals,omitempty"`
 }
 
 // ListCheckedContacts returns up to limit checked contacts with ids above afterID. It anchors on
@@ -89,6 +98,16 @@ func (a *Activities) ListCheckedContacts(ctx context.Context, afterID string, li
 	}
 	if len(objs) == limit {
 		page.LastID = lastID
+	}
+	if a.Resolver.associations() && len(page.IDs) > 0 {
+		assocs, err := a.HubSpot.BatchReadAssociations(ctx, "contacts", "deals", page.IDs)
+		if err != nil {
+			return CheckedPage{}, toTemporal(err)
+		}
+		page.Deals = make(map[string][]string, len(page.IDs))
+		for _, id := range page.IDs {
+			page.Deals[id] = associatedIDs(assocs[id])
+		}
 	}
 	return page, nil
 }

@@ -3,6 +3,7 @@
 //	starter contact 51              sync one HubSpot contact and print the outcome
 //	starter batch [-concurrency N]  sync every checked contact and print the counts
 //	starter schedule -every 1h      create or update the schedule (idempotent)
+//	starter checkbox [-dry-run]     tick and untick contacts' sync checkbox by the configured rule
 //
 // It reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE from the environment.
 package main
@@ -24,7 +25,8 @@ import (
 const usage = `usage:
   starter contact HUBSPOT_CONTACT_ID   sync one contact, wait, print the result
   starter batch [flags]                sync every checked contact, wait, print the counts
-  starter schedule [flags]             create or update the batch schedule`
+  starter schedule [flags]             create or update the batch schedule
+  starter checkbox [-dry-run]          run MaintainContactCheckbox, wait, print the changes`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -49,6 +51,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 	every := fs.Duration("every", 0, "schedule: run the batch at this interval, e.g. 1h")
 	cron := fs.String("cron", "", "schedule: run the batch on this cron expression instead")
 	paused := fs.Bool("paused", false, "schedule: create or leave the schedule paused")
+	dryRun := fs.Bool("dry-run", false, "checkbox: list the changes, write nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,6 +84,12 @@ func run(ctx context.Context, cmd string, args []string) error {
 		var res workflows.SyncContactsResult
 		if err := wr.Get(ctx, &res); err != nil {
 			return fmt.Errorf("batch run %s: %w", wr.GetID(), err)
+		}
+		return printJSON(res)
+	case "checkbox":
+		res, err := starting.MaintainCheckbox(ctx, c, tcfg.TaskQueue, workflows.MaintainContactCheckboxInput{DryRun: *dryRun})
+		if err != nil {
+			return err
 		}
 		return printJSON(res)
 	case "schedule":

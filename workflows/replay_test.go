@@ -24,6 +24,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			replayer.RegisterWorkflow(SyncContact)
 			replayer.RegisterWorkflow(SyncContacts)
+			replayer.RegisterWorkflow(MaintainContactCheckbox)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

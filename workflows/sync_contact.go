@@ -17,6 +17,14 @@ type SyncContactInput struct {
 	HubSpotContactID string `json:"hubspotContactId"`
 	// StepTimeout bounds one attempt of one step; 0 means DefaultStepTimeout.
 	StepTimeout time.Duration `json:"stepTimeout,omitempty"`
+	// Deals are the contact's associated deal ids when a batch read them already (associations
+	// resolver only); nil means SyncContact reads them itself.
+	Deals *PrefetchedDeals `json:"deals,omitempty"`
+}
+
+// PrefetchedDeals is a contact's associated deal ids, read by SyncContacts in one batch call.
+type PrefetchedDeals struct {
+	IDs []string `json:"ids"`
 }
 
 // Change is one write the sync made in ClientSuccess.
@@ -66,30 +74,47 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 	case !contact.Checked:
 		return done(syncplan.NotChecked, "sync checkbox is not checked; nothing written")
 	}
-	dealID, err := syncplan.ParseDealID(contact.DealIDValue)
-	switch {
-	case errors.Is(err, syncplan.ErrNoDeal):
-		return done(syncplan.NoDeal, "the deal id property is empty; nothing written")
-	case err != nil:
-		return done(syncplan.InvalidDealID, err.Error()+"; nothing written")
-	}
-	res.DealID = dealID
-
-	var deal activities.Deal
-	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "read HubSpot deal "+dealID),
-		a.ReadDeal, dealID).Get(ctx, &deal); err != nil {
-		return res, err
-	}
-	if !deal.Found {
-		return done(syncplan.DealNotFound, "HubSpot has no deal "+dealID+"; nothing written")
-	}
 	var client activities.ClientRef
-	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("find ClientSuccess client for deal %s (%s)", deal.Name, dealID)),
-		a.FindDealClient, dealID).Get(ctx, &client); err != nil {
-		return res, err
-	}
-	if !client.Found {
-		return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (deal %s); nothing removed", dealID, deal.Name))
+	if contact.Resolver == activities.ResolverAssociations {
+		r, err := resolveByAssociations(ctx, in, contact)
+		if err != nil {
+			return res, err
+		}
+		res.DealID = r.DealID
+		switch {
+		case r.Associated == 0:
+			return done(syncplan.NoDeal, "the contact is associated with no deal; nothing written")
+		case r.Existing == 0:
+			return done(syncplan.DealNotFound, fmt.Sprintf("none of the contact's %d associated deals exists in HubSpot; nothing written", r.Associated))
+		case !r.Found:
+			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: none of the contact's %d associated deals has a client; nothing removed", r.Existing))
+		}
+		client = r.Client
+	} else {
+		dealID, err := syncplan.ParseDealID(contact.DealIDValue)
+		switch {
+		case errors.Is(err, syncplan.ErrNoDeal):
+			return done(syncplan.NoDeal, "the deal id property is empty; nothing written")
+		case err != nil:
+			return done(syncplan.InvalidDealID, err.Error()+"; nothing written")
+		}
+		res.DealID = dealID
+
+		var deal activities.Deal
+		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "read HubSpot deal "+dealID),
+			a.ReadDeal, dealID).Get(ctx, &deal); err != nil {
+			return res, err
+		}
+		if !deal.Found {
+			return done(syncplan.DealNotFound, "HubSpot has no deal "+dealID+"; nothing written")
+		}
+		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("find ClientSuccess client for deal %s (%s)", deal.Name, dealID)),
+			a.FindDealClient, dealID).Get(ctx, &client); err != nil {
+			return res, err
+		}
+		if !client.Found {
+			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (deal %s); nothing removed", dealID, deal.Name))
+		}
 	}
 	res.ClientID, res.ClientName = client.ID, client.Name
 	if contact.Invalid != "" {
@@ -161,4 +186,27 @@ func restore(ctx workflow.Context, in SyncContactInput, res *SyncContactResult, 
 		res.Changes = append(res.Changes, Change{Action: "restored", ClientID: r.ClientID, ContactID: up.ContactID})
 	}
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("move failed, contact restored on its old client: %v", cause), "MoveRolledBack", cause)
+}
+
+// resolveByAssociations finds the contact's deal from its HubSpot associations (ResolveDeal) and,
+// when write-back is on and the property differs, writes the chosen id into the deal id property.
+func resolveByAssociations(ctx workflow.Context, in SyncContactInput, contact activities.Contact) (activities.DealResolution, error) {
+	var a *activities.Activities
+	id := in.HubSpotContactID
+	rin := activities.ResolveDealInput{HubSpotContactID: id, DealIDValue: contact.DealIDValue}
+	if in.Deals != nil {
+		rin.Prefetched, rin.DealIDs = true, in.Deals.IDs
+	}
+	var r activities.DealResolution
+	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "resolve the deal of contact "+id+" from its associations"),
+		a.ResolveDeal, rin).Get(ctx, &r); err != nil {
+		return r, err
+	}
+	if r.Found && r.WriteBack {
+		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write deal id %s into contact %s", r.DealID, id)),
+			a.WriteDealID, activities.WriteDealIDInput{HubSpotContactID: id, DealID: r.DealID}).Get(ctx, nil); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
 }

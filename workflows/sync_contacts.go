@@ -62,12 +62,12 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 	})
 	inFlight := 0
 	selector := workflow.NewSelector(ctx)
-	startChild := func(contactID string) {
+	startChild := func(contactID string, deals *PrefetchedDeals) {
 		opts := workflow.GetChildWorkflowOptions(childCtx)
 		opts.WorkflowID = ContactWorkflowID(contactID)
 		opts.StaticSummary = "sync HubSpot contact " + contactID
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
-			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout})
+			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals})
 		inFlight++
 		selector.AddFuture(f, func(f workflow.Future) {
 			inFlight--
@@ -86,7 +86,13 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 			for inFlight >= in.Concurrency {
 				selector.Select(ctx)
 			}
-			startChild(id)
+			// With the associations resolver the page carries each contact's deals, read in one
+			// batch call; the property resolver leaves page.Deals nil and the input as it was.
+			var deals *PrefetchedDeals
+			if page.Deals != nil {
+				deals = &PrefetchedDeals{IDs: page.Deals[id]}
+			}
+			startChild(id, deals)
 		}
 		doneThisRun += len(page.IDs)
 		last := page.LastID == ""

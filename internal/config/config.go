@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/caarlos0/env/v10"
@@ -35,6 +36,25 @@ type HubSpot struct {
 	RequestsPerSecond float64 `env:"HUBSPOT_REQUESTS_PER_SECOND" envDefault:"9"`
 	// SearchRequestsPerSecond additionally paces search calls, which HubSpot limits to 5 per second.
 	SearchRequestsPerSecond float64 `env:"HUBSPOT_SEARCH_REQUESTS_PER_SECOND" envDefault:"4"`
+	// DealResolver picks how a contact's deal is found: "property" (the deal id property, the
+	// classic way) or "associations" (the contact's associated deals, chosen by a fixed rule).
+	DealResolver string `env:"DEAL_RESOLVER" envDefault:"property"`
+	// DealPreference orders associated deals by createdate: "newest" or "oldest".
+	DealPreference string `env:"DEAL_PREFERENCE" envDefault:"newest"`
+	// WriteBackDealID ("true"/"false") writes the deal the associations resolver chose into
+	// DealIDProperty. Kept as text so a malformed value is reported with the variable's name.
+	WriteBackDealID string `env:"WRITE_BACK_DEAL_ID" envDefault:"false"`
+	// DealSyncProperty is a deal single-checkbox; when set, MaintainContactCheckbox checks the
+	// contacts of deals where it is checked. Empty (the default) turns the maintainer off.
+	DealSyncProperty string `env:"HUBSPOT_DEAL_SYNC_PROPERTY"`
+	// CompanySyncProperty is the same for companies.
+	CompanySyncProperty string `env:"HUBSPOT_COMPANY_SYNC_PROPERTY"`
+}
+
+// WriteBack reports whether WRITE_BACK_DEAL_ID is on (a malformed value fails validation).
+func (h HubSpot) WriteBack() bool {
+	on, _ := strconv.ParseBool(h.WriteBackDealID)
+	return on
 }
 
 // ClientSuccess holds the ClientSuccess connection.
@@ -104,6 +124,30 @@ func (c Worker) validate() error {
 	case "2026-03", "v3":
 	default:
 		return fmt.Errorf("configuration: HUBSPOT_API_FAMILY must be \"2026-03\" or \"v3\", got %q", c.HubSpot.APIFamily)
+	}
+	switch c.HubSpot.DealResolver {
+	case "property", "associations":
+	default:
+		return fmt.Errorf("configuration: DEAL_RESOLVER must be \"property\" or \"associations\", got %q", c.HubSpot.DealResolver)
+	}
+	switch c.HubSpot.DealPreference {
+	case "newest", "oldest":
+	default:
+		return fmt.Errorf("configuration: DEAL_PREFERENCE must be \"newest\" or \"oldest\", got %q", c.HubSpot.DealPreference)
+	}
+	if _, err := strconv.ParseBool(c.HubSpot.WriteBackDealID); err != nil {
+		return fmt.Errorf("configuration: WRITE_BACK_DEAL_ID must be true or false, got %q", c.HubSpot.WriteBackDealID)
+	}
+	if c.HubSpot.WriteBack() && c.HubSpot.DealResolver != "associations" {
+		return fmt.Errorf("configuration: WRITE_BACK_DEAL_ID=true needs DEAL_RESOLVER=associations (with DEAL_RESOLVER=property the property is the source)")
+	}
+	for _, s := range []struct{ name, value string }{
+		{"HUBSPOT_DEAL_SYNC_PROPERTY", c.HubSpot.DealSyncProperty},
+		{"HUBSPOT_COMPANY_SYNC_PROPERTY", c.HubSpot.CompanySyncProperty},
+	} {
+		if s.value != strings.TrimSpace(s.value) {
+			return fmt.Errorf("configuration: %s must not have leading or trailing spaces, got %q", s.name, s.value)
+		}
 	}
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_SYNC_PROPERTY", c.HubSpot.SyncProperty},

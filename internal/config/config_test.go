@@ -26,6 +26,10 @@ func TestLoadWorkerDefaultsAndUnsetsSecrets(t *testing.T) {
 	require.Equal(t, "2026-03", c.HubSpot.APIFamily)
 	require.Equal(t, "sync_w_clientsuccess_contact", c.HubSpot.SyncProperty)
 	require.Equal(t, "associated_deal_id", c.HubSpot.DealIDProperty)
+	require.Equal(t, "property", c.HubSpot.DealResolver, "the classic resolver stays the default")
+	require.Equal(t, "newest", c.HubSpot.DealPreference)
+	require.False(t, c.HubSpot.WriteBack())
+	require.Empty(t, c.HubSpot.DealSyncProperty, "the checkbox maintainer is off by default")
 	require.Equal(t, "pat-secret", c.HubSpot.Token)
 	require.Equal(t, 9.0, c.HubSpot.RequestsPerSecond)
 	require.Equal(t, 4.0, c.HubSpot.SearchRequestsPerSecond)
@@ -46,6 +50,11 @@ func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
 		{"blank property", "HUBSPOT_SYNC_PROPERTY", "  "},
 		{"negative rate", "CLIENTSUCCESS_REQUESTS_PER_SECOND", "-1"},
 		{"rate not a number", "HUBSPOT_REQUESTS_PER_SECOND", "fast"},
+		{"unknown resolver", "DEAL_RESOLVER", "hubspot"},
+		{"unknown preference", "DEAL_PREFERENCE", "latest"},
+		{"write-back is not a bool", "WRITE_BACK_DEAL_ID", "yes please"},
+		{"write-back without associations", "WRITE_BACK_DEAL_ID", "true"},
+		{"deal checkbox with spaces", "HUBSPOT_DEAL_SYNC_PROPERTY", " sync "},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv(t, complete)
@@ -67,4 +76,15 @@ func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
 		_, err := LoadWorker()
 		require.ErrorContains(t, err, "HUBSPOT_TOKEN")
 	})
+}
+
+func TestLoadWorkerAssociationsResolver(t *testing.T) {
+	setEnv(t, complete)
+	setEnv(t, map[string]string{"DEAL_RESOLVER": "associations", "DEAL_PREFERENCE": "oldest", "WRITE_BACK_DEAL_ID": "true", "HUBSPOT_DEAL_SYNC_PROPERTY": "sync_deal"})
+	c, err := LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "associations", c.HubSpot.DealResolver)
+	require.Equal(t, "oldest", c.HubSpot.DealPreference)
+	require.True(t, c.HubSpot.WriteBack())
+	require.Equal(t, "sync_deal", c.HubSpot.DealSyncProperty)
 }

@@ -130,6 +130,7 @@ func (f *Fakes) WorkerConfig(t config.Temporal) config.Worker {
 		HubSpot: config.HubSpot{
 			BaseURL: f.HubSpotURL, Token: FakeHubSpotToken, APIFamily: "2026-03",
 			SyncProperty: "sync_w_clientsuccess_contact", DealIDProperty: "associated_deal_id",
+			DealResolver: "property", DealPreference: "newest", WriteBackDealID: "false",
 		},
 		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword},
 	}
@@ -143,6 +144,9 @@ func Env(c config.Worker) []string {
 		"HUBSPOT_BASE_URL=" + c.HubSpot.BaseURL, "HUBSPOT_TOKEN=" + c.HubSpot.Token,
 		"HUBSPOT_API_FAMILY=" + c.HubSpot.APIFamily, "HUBSPOT_SYNC_PROPERTY=" + c.HubSpot.SyncProperty,
 		"HUBSPOT_DEAL_ID_PROPERTY=" + c.HubSpot.DealIDProperty,
+		"DEAL_RESOLVER=" + c.HubSpot.DealResolver, "DEAL_PREFERENCE=" + c.HubSpot.DealPreference,
+		"WRITE_BACK_DEAL_ID=" + c.HubSpot.WriteBackDealID,
+		"HUBSPOT_DEAL_SYNC_PROPERTY=" + c.HubSpot.DealSyncProperty, "HUBSPOT_COMPANY_SYNC_PROPERTY=" + c.HubSpot.CompanySyncProperty,
 		"CLIENTSUCCESS_BASE_URL=" + c.ClientSuccess.BaseURL, "CLIENTSUCCESS_USERNAME=" + c.ClientSuccess.Username,
 		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
 		fmt.Sprintf("HUBSPOT_REQUESTS_PER_SECOND=%g", c.HubSpot.RequestsPerSecond),

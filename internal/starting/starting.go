@@ -48,6 +48,29 @@ func StartBatch(ctx context.Context, c client.Client, taskQueue string, in workf
 	return run, nil
 }
 
+// MaintainCheckbox runs the contact checkbox maintainer (or joins the run in progress) and waits
+// for it. A dry run has its own workflow id, so it never joins a run that writes.
+func MaintainCheckbox(ctx context.Context, c client.Client, taskQueue string, in workflows.MaintainContactCheckboxInput) (workflows.MaintainContactCheckboxResult, error) {
+	id, summary := workflows.CheckboxWorkflowID, "tick and untick contacts' sync checkbox by the rule"
+	if in.DryRun {
+		id, summary = workflows.CheckboxWorkflowID+"-dry-run", "list the contact checkbox changes the rule wants (dry run)"
+	}
+	var res workflows.MaintainContactCheckboxResult
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            summary,
+	}, workflows.MaintainContactCheckbox, in)
+	if err != nil {
+		return res, fmt.Errorf("starting checkbox maintenance: %w", err)
+	}
+	if err := run.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("checkbox maintenance (workflow %s): %w", run.GetID(), err)
+	}
+	return res, nil
+}
+
 // ScheduleSpec is how often the batch runs.
 type ScheduleSpec struct {
 	Every  time.Duration // interval; used when Cron is empty

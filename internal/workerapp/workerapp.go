@@ -23,6 +23,7 @@ import (
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/workflows"
 )
 
@@ -68,7 +69,15 @@ func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API)
 	return &activities.Activities{
 		HubSpot:       hs,
 		ClientSuccess: cs,
-		Properties:    activities.Properties{SyncCheckbox: cfg.HubSpot.SyncProperty, DealID: cfg.HubSpot.DealIDProperty},
+		Properties: activities.Properties{
+			SyncCheckbox: cfg.HubSpot.SyncProperty, DealID: cfg.HubSpot.DealIDProperty,
+			DealSyncCheckbox: cfg.HubSpot.DealSyncProperty, CompanySyncCheckbox: cfg.HubSpot.CompanySyncProperty,
+		},
+		Resolver: activities.DealResolver{
+			Mode:       cfg.HubSpot.DealResolver,
+			Preference: syncplan.DealPreference(cfg.HubSpot.DealPreference),
+			WriteBack:  cfg.HubSpot.WriteBack(),
+		},
 	}
 }
 
@@ -112,6 +121,7 @@ func newWorker(lc fx.Lifecycle, c client.Client, cfg config.Worker, acts *activi
 func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.SyncContact)
 	r.RegisterWorkflow(workflows.SyncContacts)
+	r.RegisterWorkflow(workflows.MaintainContactCheckbox)
 	r.RegisterActivity(acts)
 }
 

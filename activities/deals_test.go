@@ -1,0 +1,71 @@
+package activities
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cssync/cssync/internal/fakes/hubspotfake"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+func (f *fixture) resolve(t *testing.T, in ResolveDealInput) DealResolution {
+	t.Helper()
+	v, err := f.env.ExecuteActivity(f.acts.ResolveDeal, in)
+	require.NoError(t, err)
+	var r DealResolution
+	require.NoError(t, v.Get(&r))
+	return r
+}
+
+// TestResolveDealAgainstTheFakes: deals 11 and 22 have clients 1 and 2, deal 33 is newer but has
+// no client, deal 44 is associated and then deleted.
+func TestResolveDealAgainstTheFakes(t *testing.T) {
+	f := newFixture(t)
+	f.acts.Resolver = DealResolver{Mode: ResolverAssociations, Preference: syncplan.PreferNewest, WriteBack: true}
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.hs.Seed(hubspotfake.Fixture{
+		Contacts: []hubspotfake.Record{{ID: "51", Properties: map[string]string{"email": "bh@hubspot.com"}}, {ID: "52"}},
+		Deals: []hubspotfake.Record{
+			{ID: "11", CreatedAt: jan}, {ID: "22", CreatedAt: jan.AddDate(0, 1, 0)},
+			{ID: "33", CreatedAt: jan.AddDate(0, 2, 0)}, {ID: "44", CreatedAt: jan.AddDate(0, 3, 0)},
+		},
+	})
+	for _, d := range []string{"11", "22", "33", "44"} {
+		f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "51", ToType: "deals", ToID: d})
+	}
+	f.hs.Delete("deals", "44")
+	f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "52", ToType: "deals", ToID: "33"})
+
+	r := f.resolve(t, ResolveDealInput{HubSpotContactID: "51"})
+	require.True(t, r.Found)
+	require.Equal(t, "22", r.DealID, "newest deal with a client; 33 has none, 44 is gone")
+	require.Equal(t, int64(2), r.Client.ID)
+	require.Equal(t, 3, r.Associated)
+	require.True(t, r.WriteBack, "the property is empty, so it needs writing")
+
+	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "51", DealIDValue: "22"})
+	require.False(t, r.WriteBack, "the property already says 22")
+
+	f.acts.Resolver.Preference = syncplan.PreferOldest
+	require.Equal(t, "11", f.resolve(t, ResolveDealInput{HubSpotContactID: "51"}).DealID)
+
+	// A prefetched list is used as given: no per-contact association call.
+	f.hs.ResetCounters()
+	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "51", Prefetched: true, DealIDs: []string{"22"}})
+	require.Equal(t, "22", r.DealID)
+	require.Zero(t, f.hs.CallsByRoute()[hubspotfake.RouteListAssociations])
+
+	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "52"})
+	require.False(t, r.Found)
+	require.Equal(t, 1, r.Existing, "deal 33 exists but has no client")
+
+	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "51", Prefetched: true})
+	require.Equal(t, DealResolution{}, r, "no deals")
+
+	_, err := f.env.ExecuteActivity(f.acts.WriteDealID, WriteDealIDInput{HubSpotContactID: "51", DealID: "22"})
+	require.NoError(t, err)
+	props, _ := f.hs.Get("contacts", "51")
+	require.Equal(t, "22", props["deal"])
+}
