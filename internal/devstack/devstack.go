@@ -15,6 +15,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.uber.org/fx"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/workerapp"
+	"github.com/cssync/cssync/workflows"
 )
 
 // Credentials the fakes accept. They are only ever used against the fakes.
@@ -107,6 +109,12 @@ func StartDevServer(ctx context.Context, o DevServerOptions) (*testsuite.DevServ
 		UIPort:       o.UIPort,
 		DBFilename:   o.DBFile,
 		LogLevel:     "error",
+		// The sync's custom search attributes; a real namespace needs them created once (README).
+		SearchAttributes: temporal.NewSearchAttributes(
+			workflows.HubSpotContactIDKey.ValueSet(""),
+			workflows.ClientSuccessClientIDKey.ValueSet(""),
+			workflows.SyncOutcomeKey.ValueSet(""),
+		),
 		ClientOptions: &client.Options{
 			HostPort: o.Address,
 			Logger:   quietLogger(),

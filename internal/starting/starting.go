@@ -22,7 +22,8 @@ func SyncContact(ctx context.Context, c client.Client, taskQueue string, in work
 		ID:                       workflows.ContactWorkflowID(in.HubSpotContactID),
 		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "sync HubSpot contact " + in.HubSpotContactID,
+		StaticSummary:            workflows.ContactSummary(in.HubSpotContactID),
+		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.HubSpotContactIDKey.ValueSet(in.HubSpotContactID)),
 	}, workflows.SyncContact, in)
 	if err != nil {
 		return workflows.SyncContactResult{}, fmt.Errorf("starting sync of contact %s: %w", in.HubSpotContactID, err)
