@@ -32,6 +32,9 @@ func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
 	}
 }
 
+// SyncsMetric counts finished contact syncs, tagged by outcome.
+const SyncsMetric = "cssync_contact_syncs"
+
 // searchAttributesVersion gates the search attribute upsert: histories recorded before it was
 // added replay without the upsert command.
 const searchAttributesVersion = "search-attributes"
@@ -48,6 +51,15 @@ func recordOutcome(ctx workflow.Context, res SyncContactResult, err error) {
 		details += ": " + res.Reason
 	}
 	workflow.SetCurrentDetails(ctx, details)
+	// Replay-safe: the SDK drops metrics and logs while replaying.
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"outcome": string(outcome)}).Counter(SyncsMetric).Inc(1)
+	logger := workflow.GetLogger(ctx)
+	if err != nil {
+		logger.Warn("contact sync failed", "HubSpotContactId", res.HubSpotContactID, "outcome", outcome, "error", err)
+	} else {
+		logger.Info("contact synced", "HubSpotContactId", res.HubSpotContactID, "outcome", outcome,
+			"ClientSuccessClientId", res.ClientID, "reason", res.Reason)
+	}
 	if workflow.GetVersion(ctx, searchAttributesVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return
 	}

@@ -27,6 +27,8 @@ func TestLoadWorkerDefaultsAndUnsetsSecrets(t *testing.T) {
 	require.Equal(t, "sync_w_clientsuccess_contact", c.HubSpot.SyncProperty)
 	require.Equal(t, "associated_deal_id", c.HubSpot.DealIDProperty)
 	require.Equal(t, "pat-secret", c.HubSpot.Token)
+	require.Equal(t, ":8080", c.HealthAddress)
+	require.Equal(t, ":9090", c.MetricsAddress)
 	_, stillSet := os.LookupEnv("HUBSPOT_TOKEN")
 	require.False(t, stillSet, "the token is removed from the environment once read")
 	_, stillSet = os.LookupEnv("CLIENTSUCCESS_PASSWORD")
@@ -63,4 +65,20 @@ func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
 		_, err := LoadWorker()
 		require.ErrorContains(t, err, "HUBSPOT_TOKEN")
 	})
+}
+
+func TestEndpointsTurnOff(t *testing.T) {
+	setEnv(t, complete)
+	t.Setenv("HEALTH_ADDRESS", "off")
+	t.Setenv("METRICS_ADDRESS", EnvAddress(""))
+	c, err := LoadWorker()
+	require.NoError(t, err)
+	require.Empty(t, c.HealthAddress)
+	require.Empty(t, c.MetricsAddress)
+
+	setEnv(t, complete)
+	t.Setenv("METRICS_ADDRESS", EnvAddress("127.0.0.1:9191"))
+	c, err = LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9191", c.MetricsAddress)
 }

@@ -84,7 +84,7 @@ func Env(c config.Worker) []string {
 		"HUBSPOT_DEAL_ID_PROPERTY=" + c.HubSpot.DealIDProperty,
 		"CLIENTSUCCESS_BASE_URL=" + c.ClientSuccess.BaseURL, "CLIENTSUCCESS_USERNAME=" + c.ClientSuccess.Username,
 		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
-		"HEALTH_ADDRESS=" + c.HealthAddress,
+		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
 	}
 }
 
