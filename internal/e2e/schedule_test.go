@@ -85,5 +85,9 @@ func TestScheduleIsIdempotentAndTriggerRunsTheBatch(t *testing.T) {
 	var res workflows.SyncContactsResult
 	require.NoError(t, s.client.GetWorkflow(ctx, runID, "").Get(ctx, &res))
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1}, res.Counts)
+	// The progress query the starter's bar reads answers on a real server, after the run too.
+	p, err := starting.QueryProgress(ctx, s.client, runID)
+	require.NoError(t, err)
+	require.Equal(t, workflows.Progress{Done: 1, Listed: 1, AllListed: true, Counts: map[syncplan.Outcome]int{syncplan.Created: 1}, Run: 1}, p)
 	require.Len(t, s.owned(example.ContactID), 1)
 }
