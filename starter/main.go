@@ -89,10 +89,11 @@ func run(ctx context.Context, cmd string, args []string) error {
 		fmt.Fprintf(os.Stderr, "batch run %s started; waiting for it to finish\n", wr.GetID())
 		done := make(chan struct{})
 		watched := make(chan struct{})
+		show := progressPrinter(os.Stderr)
 		go func() {
 			defer close(watched)
 			if !*quiet {
-				starting.WatchBatch(ctx, c, wr.GetID(), 500*time.Millisecond, done, progressPrinter(os.Stderr))
+				starting.WatchBatch(ctx, c, wr.GetID(), 500*time.Millisecond, done, show)
 			}
 		}()
 		var res workflows.SyncContactsResult
@@ -100,6 +101,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 		close(done)
 		<-watched
 		if !*quiet {
+			if p, qerr := starting.QueryProgress(ctx, c, wr.GetID()); qerr == nil {
+				show(p) // the finished state, so the bar ends full
+			}
 			fmt.Fprintln(os.Stderr)
 		}
 		if err != nil {

@@ -51,8 +51,11 @@ func WatchBatch(ctx context.Context, c client.Client, workflowID string, every t
 func ProgressBar(p workflows.Progress, width int) string {
 	total := max(p.Listed, p.Done)
 	filled := 0
-	if total > 0 {
+	switch {
+	case total > 0:
 		filled = width * p.Done / total
+	case p.AllListed:
+		filled = width // nothing to sync: done
 	}
 	if !p.AllListed {
 		// The total is not known yet: never show a full bar.

@@ -16,6 +16,7 @@ func TestProgressBar(t *testing.T) {
 		want string
 	}{
 		{"nothing listed yet", workflows.Progress{}, "[..........] 0/0+ synced, 0 running"},
+		{"nothing to sync", workflows.Progress{AllListed: true}, "[##########] 0/0 synced, 0 running"},
 		{"listing still going", workflows.Progress{Done: 10, Listed: 10, InFlight: 0, Counts: map[syncplan.Outcome]int{syncplan.Created: 10}},
 			"[#########.] 10/10+ synced, 0 running | created 10"},
 		{"half way", workflows.Progress{Done: 5, Listed: 10, InFlight: 3, AllListed: true,
