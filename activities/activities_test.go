@@ -106,7 +106,7 @@ func TestRemoveOnlyTouchesOwnedRecords(t *testing.T) {
 
 func TestFindRecordsSeesOwnedEverywhereAndTwinsOnTarget(t *testing.T) {
 	f := newFixture(t)
-	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{
+	f.cs.Seed(csfake.Fixture{Clients: []clientsuccess.Client{{ID: 1, Name: "Old Co", Active: true}, {ID: 2, Name: "New Co", Active: true}}, Contacts: []clientsuccess.Contact{
 		{ID: 10, ClientID: 1, Email: "bh@hubspot.com", ExternalID: "51", Champion: true},
 		{ID: 12, ClientID: 1, Email: "bh@hubspot.com.au"}, // loose search hit, different address
 		{ID: 13, ClientID: 1, Email: "other@x.com", ExternalID: "52"},
@@ -123,6 +123,7 @@ func TestFindRecordsSeesOwnedEverywhereAndTwinsOnTarget(t *testing.T) {
 	}
 	require.Equal(t, map[int64]bool{10: true, 20: true, 21: false}, ids)
 	require.True(t, got.Kept[10].Champion, "ClientSuccess-side fields are carried")
+	require.Equal(t, map[int64]string{1: "Old Co"}, got.ClientNames, "other clients are named for the timeline")
 }
 
 func TestReadContactReportsInvalidFieldsAndClipsHugeValues(t *testing.T) {

@@ -59,6 +59,9 @@ type FoundRecords struct {
 	Records []syncplan.Record `json:"records"`
 	// Kept holds the ClientSuccess-side fields of each owned record, by contact id.
 	Kept map[int64]Kept `json:"kept,omitempty"`
+	// ClientNames names the clients the records were found on, by client id, for the timeline.
+	// Histories recorded before it existed have none; callers fall back to the id.
+	ClientNames map[int64]string `json:"clientNames,omitempty"`
 }
 
 // FindRecords finds where the contact lives in ClientSuccess now. The target client is listed in
@@ -102,7 +105,35 @@ func (a *Activities) FindRecords(ctx context.Context, in FindRecordsInput) (Foun
 			add(*c, true)
 		}
 	}
+	if err := a.nameClients(ctx, &out, in.TargetClientID); err != nil {
+		return FoundRecords{}, err
+	}
 	return out, nil
+}
+
+// nameClients fills in the names of the clients other than the target that hold a found record.
+// The target's name is known to the workflow already.
+func (a *Activities) nameClients(ctx context.Context, out *FoundRecords, targetClientID int64) error {
+	for _, r := range out.Records {
+		if r.ClientID == targetClientID {
+			continue
+		}
+		if _, done := out.ClientNames[r.ClientID]; done {
+			continue
+		}
+		cl, err := a.ClientSuccess.GetClient(ctx, r.ClientID)
+		if apierr.Is(err, apierr.NotFound) {
+			continue
+		}
+		if err != nil {
+			return toTemporal(err)
+		}
+		if out.ClientNames == nil {
+			out.ClientNames = map[int64]string{}
+		}
+		out.ClientNames[r.ClientID] = syncplan.Clip(cl.Name, 200)
+	}
+	return nil
 }
 
 // RemoveInput names one owned record to delete.

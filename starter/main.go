@@ -4,6 +4,8 @@
 //	starter batch [-concurrency N]  sync every checked contact and print the counts
 //	starter schedule -every 1h      create or update the schedule (idempotent)
 //	starter checkbox [-dry-run]     tick and untick contacts' sync checkbox by the configured rule
+//	starter pause|unpause [-note …] pause or unpause the schedule
+//	starter trigger                 run the scheduled batch now
 //
 // It reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE from the environment.
 package main
@@ -15,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"time"
 
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/starting"
@@ -26,7 +29,10 @@ const usage = `usage:
   starter contact HUBSPOT_CONTACT_ID   sync one contact, wait, print the result
   starter batch [flags]                sync every checked contact, wait, print the counts
   starter schedule [flags]             create or update the batch schedule
-  starter checkbox [-dry-run]          run MaintainContactCheckbox, wait, print the changes`
+  starter checkbox [-dry-run]          run MaintainContactCheckbox, wait, print the changes
+  starter pause [-note TEXT]           pause the schedule
+  starter unpause [-note TEXT]         unpause the schedule
+  starter trigger                      start a scheduled batch run now (skipped if one is running)`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -52,6 +58,9 @@ func run(ctx context.Context, cmd string, args []string) error {
 	cron := fs.String("cron", "", "schedule: run the batch on this cron expression instead")
 	paused := fs.Bool("paused", false, "schedule: create or leave the schedule paused")
 	dryRun := fs.Bool("dry-run", false, "checkbox: list the changes, write nothing")
+	catchup := fs.Duration("catchup", starting.DefaultCatchupWindow, "schedule: how late a missed run may still start")
+	note := fs.String("note", "", "pause/unpause: why, shown in the Web UI")
+	quiet := fs.Bool("quiet", false, "batch: no progress bar")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -81,8 +90,26 @@ func run(ctx context.Context, cmd string, args []string) error {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "batch run %s started; waiting for it to finish\n", wr.GetID())
+		done := make(chan struct{})
+		watched := make(chan struct{})
+		show := progressPrinter(os.Stderr)
+		go func() {
+			defer close(watched)
+			if !*quiet {
+				starting.WatchBatch(ctx, c, wr.GetID(), 500*time.Millisecond, done, show)
+			}
+		}()
 		var res workflows.SyncContactsResult
-		if err := wr.Get(ctx, &res); err != nil {
+		err = wr.Get(ctx, &res)
+		close(done)
+		<-watched
+		if !*quiet {
+			if p, qerr := starting.QueryProgress(ctx, c, wr.GetID()); qerr == nil {
+				show(p) // the finished state, so the bar ends full
+			}
+			fmt.Fprintln(os.Stderr)
+		}
+		if err != nil {
 			return fmt.Errorf("batch run %s: %w", wr.GetID(), err)
 		}
 		return printJSON(res)
@@ -93,7 +120,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		return printJSON(res)
 	case "schedule":
-		created, err := starting.EnsureSchedule(ctx, c, tcfg.TaskQueue, starting.ScheduleSpec{Every: *every, Cron: *cron, Paused: *paused, Input: batch})
+		created, err := starting.EnsureSchedule(ctx, c, tcfg.TaskQueue, starting.ScheduleSpec{Every: *every, Cron: *cron, Paused: *paused, CatchupWindow: *catchup, Input: batch})
 		if err != nil {
 			return err
 		}
@@ -103,8 +130,43 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		fmt.Printf("schedule %s %s\n", workflows.ScheduleID, verb)
 		return nil
+	case "pause":
+		if err := starting.PauseSchedule(ctx, c, *note); err != nil {
+			return err
+		}
+		fmt.Printf("schedule %s paused\n", workflows.ScheduleID)
+		return nil
+	case "unpause":
+		if err := starting.UnpauseSchedule(ctx, c, *note); err != nil {
+			return err
+		}
+		fmt.Printf("schedule %s unpaused\n", workflows.ScheduleID)
+		return nil
+	case "trigger":
+		if err := starting.TriggerSchedule(ctx, c); err != nil {
+			return err
+		}
+		fmt.Printf("schedule %s triggered\n", workflows.ScheduleID)
+		return nil
 	}
 	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+// progressPrinter redraws one progress line on a terminal, and prints a line per change elsewhere.
+func progressPrinter(w *os.File) func(workflows.Progress) {
+	st, err := w.Stat()
+	terminal := err == nil && st.Mode()&os.ModeCharDevice != 0
+	last := ""
+	return func(p workflows.Progress) {
+		line := starting.ProgressBar(p, 30)
+		switch {
+		case terminal:
+			fmt.Fprintf(w, "\r\033[K%s", line)
+		case line != last:
+			fmt.Fprintln(w, line)
+		}
+		last = line
+	}
 }
 
 func printJSON(v any) error {

@@ -11,3 +11,8 @@ const BatchWorkflowID = "sync-contacts"
 
 // ScheduleID is the id of the Temporal Schedule that runs the batch.
 const ScheduleID = "sync-contacts-schedule"
+
+// ContactSummary is the static summary the Web UI shows for a contact's sync.
+func ContactSummary(hubspotContactID string) string {
+	return "sync HubSpot contact " + hubspotContactID
+}

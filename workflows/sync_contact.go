@@ -51,6 +51,12 @@ type SyncContactResult struct {
 // nothing is written until the contact is known to be writable, and a move whose create fails
 // for good puts the removed records back.
 func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
+	res, err := syncContact(ctx, in)
+	recordOutcome(ctx, res, err)
+	return res, err
+}
+
+func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
 	var a *activities.Activities
 	id := in.HubSpotContactID
 	res := SyncContactResult{HubSpotContactID: id}
@@ -136,9 +142,9 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 	for _, r := range plan.Remove {
 		// A record already gone (an earlier attempt deleted it and its answer was lost) counts
 		// as removed: the plan saw it there, so a failed move must put it back.
-		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("remove %s (%s) from client %d", name, id, r.ClientID)),
+		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("remove %s (%s) from client %s", name, id, clientLabel(found.ClientNames[r.ClientID], r.ClientID))),
 			a.RemoveContact, activities.RemoveInput{HubSpotContactID: id, ClientID: r.ClientID, ContactID: r.ContactID}).Get(ctx, nil); err != nil {
-			return res, restore(ctx, in, &res, removed, found.Kept, err)
+			return res, restore(ctx, in, &res, removed, found, err)
 		}
 		removed = append(removed, r)
 		res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
@@ -154,9 +160,9 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 		verb = "update"
 	}
 	var up activities.UpsertResult
-	if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("%s %s (%s) on client %s (%d)", verb, name, id, client.Name, client.ID)),
+	if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("%s %s (%s) on client %s", verb, name, id, clientLabel(client.Name, client.ID))),
 		a.UpsertContact, upsert).Get(ctx, &up); err != nil {
-		return res, restore(ctx, in, &res, removed, found.Kept, err)
+		return res, restore(ctx, in, &res, removed, found, err)
 	}
 	if up.Action != syncplan.Unchanged {
 		res.Changes = append(res.Changes, Change{Action: string(up.Action), ClientID: client.ID, ContactID: up.ContactID})
@@ -169,16 +175,16 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 
 // restore puts back the records a failed move removed, so a contact is never lost, and returns
 // the error that stopped the move with what was restored.
-func restore(ctx workflow.Context, in SyncContactInput, res *SyncContactResult, removed []syncplan.Record, kept map[int64]activities.Kept, cause error) error {
+func restore(ctx workflow.Context, in SyncContactInput, res *SyncContactResult, removed []syncplan.Record, found activities.FoundRecords, cause error) error {
 	var a *activities.Activities
 	res.Outcome, res.Reason = syncplan.Failed, cause.Error()
 	if len(removed) == 0 {
 		return cause
 	}
 	for _, r := range removed {
-		k := kept[r.ContactID]
+		k := found.Kept[r.ContactID]
 		var up activities.UpsertResult
-		err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("restore %s (%s) on client %d", r.Fields.Name(), in.HubSpotContactID, r.ClientID)),
+		err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("restore %s (%s) on client %s", r.Fields.Name(), in.HubSpotContactID, clientLabel(found.ClientNames[r.ClientID], r.ClientID))),
 			a.UpsertContact, activities.UpsertInput{HubSpotContactID: in.HubSpotContactID, ClientID: r.ClientID, Fields: r.Fields, Kept: &k}).Get(ctx, &up)
 		if err != nil {
 			return fmt.Errorf("move failed (%w) and restoring the contact on client %d failed too: %v", cause, r.ClientID, err)
@@ -209,4 +215,13 @@ func resolveByAssociations(ctx workflow.Context, in SyncContactInput, contact ac
 		}
 	}
 	return r, nil
+}
+
+// clientLabel names a client for a timeline: "Fake First Test (9001)", or "9001" when the name
+// is unknown.
+func clientLabel(name string, id int64) string {
+	if name == "" {
+		return fmt.Sprint(id)
+	}
+	return fmt.Sprintf("%s (%d)", name, id)
 }

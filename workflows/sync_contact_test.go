@@ -207,3 +207,49 @@ func TestSyncContactRejectsBadInput(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "not a HubSpot record id")
 }
+
+func (s *syncContactSuite) TestMoveSetsSearchAttributes() {
+	s.resolveTo(checkedContact("2002"))
+	s.env.OnActivity(a.FindRecords, mock.Anything, mock.Anything).Return(activities.FoundRecords{
+		Records:     []syncplan.Record{{ClientID: 9001, ContactID: 600, Owned: true, Fields: brian}},
+		ClientNames: map[int64]string{9001: "Fake First Test"},
+	}, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, mock.Anything).Return(true, nil).Once()
+	s.env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.UpsertResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
+	var set []temporal.SearchAttributes
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		set = append(set, args.Get(0).(temporal.SearchAttributes))
+	}).Return(nil)
+	res, err := s.run()
+	s.Require().NoError(err)
+	s.Equal(syncplan.Moved, res.Outcome)
+	s.Require().NotEmpty(set)
+	last := set[len(set)-1]
+	for key, want := range map[temporal.SearchAttributeKeyKeyword]string{
+		HubSpotContactIDKey: "51", ClientSuccessClientIDKey: "9002", SyncOutcomeKey: "moved",
+	} {
+		got, ok := last.GetKeyword(key)
+		s.True(ok, key.GetName())
+		s.Equal(want, got, key.GetName())
+	}
+}
+
+func (s *syncContactSuite) TestFailureSetsOutcomeFailed() {
+	s.resolveTo(checkedContact("2002"))
+	s.env.OnActivity(a.FindRecords, mock.Anything, mock.Anything).
+		Return(activities.FoundRecords{}, temporal.NewNonRetryableApplicationError("auth", "ClientSuccess.auth", nil)).Once()
+	var outcome string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if o, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(SyncOutcomeKey); ok {
+			outcome = o
+		}
+	}).Return(nil)
+	_, err := s.run()
+	s.Require().Error(err)
+	s.Equal("failed", outcome)
+}
+
+func TestClientLabel(t *testing.T) {
+	require.Equal(t, "Fake First Test (9001)", clientLabel("Fake First Test", 9001))
+	require.Equal(t, "9001", clientLabel("", 9001))
+}

@@ -47,6 +47,21 @@ type SyncContactsResult struct {
 	Runs   int                      `json:"runs"` // executions in the continue-as-new chain
 }
 
+// ProgressQuery is the name of the query on SyncContacts that returns its Progress, e.g.
+// `temporal workflow query --workflow-id sync-contacts --type progress`.
+const ProgressQuery = "progress"
+
+// Progress is where a batch stands, across continue-as-new runs.
+type Progress struct {
+	Done     int `json:"done"`     // contacts synced, whatever the outcome
+	Listed   int `json:"listed"`   // contacts listed so far (done + in flight + queued)
+	InFlight int `json:"inFlight"` // contact syncs running now
+	// AllListed is true once the last page has been read: Listed is then the total.
+	AllListed bool                     `json:"allListed"`
+	Counts    map[syncplan.Outcome]int `json:"counts"`
+	Run       int                      `json:"run"` // this execution's place in the continue-as-new chain
+}
+
 // SyncContacts syncs every contact whose checkbox is checked: it pages through them in id order
 // and runs one SyncContact child per contact, at most Concurrency at a time, continuing as new
 // every ContactsPerRun contacts so no history grows large.
@@ -61,11 +76,20 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 	})
 	inFlight := 0
+	listed, allListed := p.Total, false
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
+		// The answer is encoded as soon as the handler returns, so sharing the map is safe.
+		return Progress{Done: p.Total, Listed: listed, InFlight: inFlight, AllListed: allListed, Counts: p.Counts, Run: p.Runs}, nil
+	}); err != nil {
+		return SyncContactsResult{}, err
+	}
 	selector := workflow.NewSelector(ctx)
 	startChild := func(contactID string, deals *PrefetchedDeals) {
 		opts := workflow.GetChildWorkflowOptions(childCtx)
 		opts.WorkflowID = ContactWorkflowID(contactID)
-		opts.StaticSummary = "sync HubSpot contact " + contactID
+		opts.StaticSummary = ContactSummary(contactID)
+		// Searchable while it runs; the child adds its outcome and client when it ends.
+		opts.TypedSearchAttributes = temporal.NewSearchAttributes(HubSpotContactIDKey.ValueSet(contactID))
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
 			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals})
 		inFlight++
@@ -82,6 +106,8 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 		if err := workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize).Get(ctx, &page); err != nil {
 			return SyncContactsResult{}, err
 		}
+		listed += len(page.IDs)
+		allListed = page.LastID == ""
 		for _, id := range page.IDs {
 			for inFlight >= in.Concurrency {
 				selector.Select(ctx)

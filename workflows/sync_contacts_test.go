@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
@@ -108,4 +109,41 @@ func TestSyncContactsContinuesAsNewCarryingProgress(t *testing.T) {
 
 func decodeArgs(can *workflow.ContinueAsNewError, into any) error {
 	return converter.GetDefaultDataConverter().FromPayloads(can.Input, into)
+}
+
+func TestSyncContactsProgressQuery(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	env.RegisterWorkflow(SyncContact)
+	list := pages(25, 10)
+	env.OnActivity(a.ListCheckedContacts, mock.Anything, mock.Anything, 10).Return(
+		func(_ context.Context, after string, size int) (activities.CheckedPage, error) {
+			return list(after, size), nil
+		})
+	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(
+		func(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
+			_ = workflow.Sleep(ctx, time.Minute)
+			if in.HubSpotContactID == "7" {
+				return SyncContactResult{Outcome: syncplan.Moved}, nil
+			}
+			return SyncContactResult{Outcome: syncplan.Unchanged}, nil
+		})
+	var mid Progress
+	env.RegisterDelayedCallback(func() {
+		v, err := env.QueryWorkflow(ProgressQuery)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&mid))
+	}, 30*time.Second)
+	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{Concurrency: 5, PageSize: 10})
+	require.NoError(t, env.GetWorkflowError())
+	// Half-way through the first wave: five children started, none finished.
+	require.Equal(t, Progress{Done: 0, Listed: 10, InFlight: 5, Counts: map[syncplan.Outcome]int{}, Run: 1}, mid)
+
+	v, err := env.QueryWorkflow(ProgressQuery)
+	require.NoError(t, err)
+	var end Progress
+	require.NoError(t, v.Get(&end))
+	require.Equal(t, Progress{Done: 25, Listed: 25, AllListed: true,
+		Counts: map[syncplan.Outcome]int{syncplan.Unchanged: 24, syncplan.Moved: 1}, Run: 1}, end)
 }

@@ -73,9 +73,16 @@ type Worker struct {
 	Temporal      Temporal
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
-	// HealthAddress serves /healthz; empty turns it off.
+	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off.
 	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:":8080"`
+	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
+	// turns it off.
+	MetricsAddress string `env:"METRICS_ADDRESS" envDefault:":9090"`
 }
+
+// Off is the address value that turns an endpoint off. An empty variable cannot: the
+// environment parser treats it as unset and applies the default.
+const Off = "off"
 
 // LoadWorker reads the worker configuration from the environment.
 func LoadWorker() (Worker, error) {
@@ -88,7 +95,20 @@ func LoadWorker() (Worker, error) {
 			return Worker{}, err
 		}
 	}
+	for _, addr := range []*string{&c.HealthAddress, &c.MetricsAddress} {
+		if strings.EqualFold(strings.TrimSpace(*addr), Off) {
+			*addr = ""
+		}
+	}
 	return c, c.validate()
+}
+
+// EnvAddress renders an address for the environment: empty (off) becomes Off.
+func EnvAddress(addr string) string {
+	if addr == "" {
+		return Off
+	}
+	return addr
 }
 
 // LoadTemporal reads only the Temporal connection, for the starter.

@@ -33,6 +33,8 @@ func TestLoadWorkerDefaultsAndUnsetsSecrets(t *testing.T) {
 	require.Equal(t, "pat-secret", c.HubSpot.Token)
 	require.Equal(t, 9.0, c.HubSpot.RequestsPerSecond)
 	require.Equal(t, 4.0, c.HubSpot.SearchRequestsPerSecond)
+	require.Equal(t, ":8080", c.HealthAddress)
+	require.Equal(t, ":9090", c.MetricsAddress)
 	_, stillSet := os.LookupEnv("HUBSPOT_TOKEN")
 	require.False(t, stillSet, "the token is removed from the environment once read")
 	_, stillSet = os.LookupEnv("CLIENTSUCCESS_PASSWORD")
@@ -87,4 +89,20 @@ func TestLoadWorkerAssociationsResolver(t *testing.T) {
 	require.Equal(t, "oldest", c.HubSpot.DealPreference)
 	require.True(t, c.HubSpot.WriteBack())
 	require.Equal(t, "sync_deal", c.HubSpot.DealSyncProperty)
+}
+
+func TestEndpointsTurnOff(t *testing.T) {
+	setEnv(t, complete)
+	t.Setenv("HEALTH_ADDRESS", "off")
+	t.Setenv("METRICS_ADDRESS", EnvAddress(""))
+	c, err := LoadWorker()
+	require.NoError(t, err)
+	require.Empty(t, c.HealthAddress)
+	require.Empty(t, c.MetricsAddress)
+
+	setEnv(t, complete)
+	t.Setenv("METRICS_ADDRESS", EnvAddress("127.0.0.1:9191"))
+	c, err = LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9191", c.MetricsAddress)
 }

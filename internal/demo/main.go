@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -85,6 +86,7 @@ func run(ctx context.Context, address, uiPort string, hold bool) error {
 
 	ui := fmt.Sprintf("http://localhost:%s/namespaces/default/workflows", uiPort)
 	fmt.Printf("\nTemporal Web UI: %s\n", ui)
+	fmt.Printf("Brian's moves:   %s?query=%s\n", ui, url.QueryEscape(`HubSpotContactId="51" AND SyncOutcome="moved"`))
 	fmt.Printf("workflow %s holds all three runs; open it to read each step.\n", workflows.ContactWorkflowID(example.ContactID))
 	if !hold {
 		return nil

@@ -17,6 +17,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.uber.org/fx"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/workerapp"
+	"github.com/cssync/cssync/workflows"
 )
 
 // Credentials the fakes accept. They are only ever used against the fakes.
@@ -152,7 +154,7 @@ func Env(c config.Worker) []string {
 		fmt.Sprintf("HUBSPOT_REQUESTS_PER_SECOND=%g", c.HubSpot.RequestsPerSecond),
 		fmt.Sprintf("HUBSPOT_SEARCH_REQUESTS_PER_SECOND=%g", c.HubSpot.SearchRequestsPerSecond),
 		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
-		"HEALTH_ADDRESS=" + c.HealthAddress,
+		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
 	}
 }
 
@@ -177,6 +179,12 @@ func StartDevServer(ctx context.Context, o DevServerOptions) (*testsuite.DevServ
 		UIPort:       o.UIPort,
 		DBFilename:   o.DBFile,
 		LogLevel:     "error",
+		// The sync's custom search attributes; a real namespace needs them created once (README).
+		SearchAttributes: temporal.NewSearchAttributes(
+			workflows.HubSpotContactIDKey.ValueSet(""),
+			workflows.ClientSuccessClientIDKey.ValueSet(""),
+			workflows.SyncOutcomeKey.ValueSet(""),
+		),
 		ClientOptions: &client.Options{
 			HostPort: o.Address,
 			Logger:   quietLogger(),

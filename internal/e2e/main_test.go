@@ -7,7 +7,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,12 +25,31 @@ import (
 	"github.com/cssync/cssync/workflows"
 )
 
-var devServer *testsuite.DevServer
+var (
+	devServer *testsuite.DevServer
+	uiPort    string // the dev server's Web UI port
+)
+
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port), nil
+}
 
 func TestMain(m *testing.M) {
 	flag.Parse()
 	if !testing.Short() {
-		srv, err := devstack.StartDevServer(context.Background(), devstack.DevServerOptions{})
+		// The Web UI is on, on a free port, for the browser check.
+		port, err := freePort()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			os.Exit(1)
+		}
+		uiPort = port
+		srv, err := devstack.StartDevServer(context.Background(), devstack.DevServerOptions{UI: true, UIPort: uiPort})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			os.Exit(1)

@@ -22,7 +22,8 @@ func SyncContact(ctx context.Context, c client.Client, taskQueue string, in work
 		ID:                       workflows.ContactWorkflowID(in.HubSpotContactID),
 		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "sync HubSpot contact " + in.HubSpotContactID,
+		StaticSummary:            workflows.ContactSummary(in.HubSpotContactID),
+		TypedSearchAttributes:    temporal.NewSearchAttributes(workflows.HubSpotContactIDKey.ValueSet(in.HubSpotContactID)),
 	}, workflows.SyncContact, in)
 	if err != nil {
 		return workflows.SyncContactResult{}, fmt.Errorf("starting sync of contact %s: %w", in.HubSpotContactID, err)
@@ -76,8 +77,13 @@ type ScheduleSpec struct {
 	Every  time.Duration // interval; used when Cron is empty
 	Cron   string        // cron expression, e.g. "0 * * * *"
 	Paused bool
-	Input  workflows.SyncContactsInput
+	// CatchupWindow is how late a missed run (server down) may still start; 0 means one hour.
+	CatchupWindow time.Duration
+	Input         workflows.SyncContactsInput
 }
+
+// DefaultCatchupWindow is the schedule's catch-up window when ScheduleSpec leaves it 0.
+const DefaultCatchupWindow = time.Hour
 
 // EnsureSchedule creates the batch schedule, or updates it in place when it exists, so running
 // it twice gives one schedule. Overlapping runs are skipped: a batch still running when the next
@@ -92,18 +98,24 @@ func EnsureSchedule(ctx context.Context, c client.Client, taskQueue string, spec
 	default:
 		return false, errors.New("schedule needs an interval or a cron expression")
 	}
+	catchup := spec.CatchupWindow
+	if catchup <= 0 {
+		catchup = DefaultCatchupWindow
+	}
 	action := &client.ScheduleWorkflowAction{
 		ID:        workflows.BatchWorkflowID,
 		Workflow:  workflows.SyncContacts,
 		Args:      []any{spec.Input},
 		TaskQueue: taskQueue,
+		// Each run's id is this plus the scheduled time, so runs never collide with a manual batch.
+		StaticSummary: "scheduled sync of every checked HubSpot contact",
 	}
 	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID:            workflows.ScheduleID,
 		Spec:          calendar,
 		Action:        action,
 		Overlap:       enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
-		CatchupWindow: time.Hour,
+		CatchupWindow: catchup,
 		Paused:        spec.Paused,
 		Note:          "HubSpot → ClientSuccess contact sync",
 	})
@@ -120,7 +132,7 @@ func EnsureSchedule(ctx context.Context, c client.Client, taskQueue string, spec
 		s.Spec = &calendar
 		s.Action = action
 		s.Policy.Overlap = enumspb.SCHEDULE_OVERLAP_POLICY_SKIP
-		s.Policy.CatchupWindow = time.Hour
+		s.Policy.CatchupWindow = catchup
 		s.State.Paused = spec.Paused
 		return &client.ScheduleUpdate{Schedule: &s}, nil
 	}})
@@ -128,4 +140,33 @@ func EnsureSchedule(ctx context.Context, c client.Client, taskQueue string, spec
 		return false, fmt.Errorf("updating schedule %s: %w", workflows.ScheduleID, err)
 	}
 	return false, nil
+}
+
+// PauseSchedule stops the schedule from starting runs until it is unpaused; the note says why
+// and shows in the Web UI.
+func PauseSchedule(ctx context.Context, c client.Client, note string) error {
+	if err := c.ScheduleClient().GetHandle(ctx, workflows.ScheduleID).Pause(ctx, client.SchedulePauseOptions{Note: note}); err != nil {
+		return fmt.Errorf("pausing schedule %s: %w", workflows.ScheduleID, err)
+	}
+	return nil
+}
+
+// UnpauseSchedule lets the schedule start runs again.
+func UnpauseSchedule(ctx context.Context, c client.Client, note string) error {
+	if err := c.ScheduleClient().GetHandle(ctx, workflows.ScheduleID).Unpause(ctx, client.ScheduleUnpauseOptions{Note: note}); err != nil {
+		return fmt.Errorf("unpausing schedule %s: %w", workflows.ScheduleID, err)
+	}
+	return nil
+}
+
+// TriggerSchedule starts a batch run now, under the schedule's overlap policy: with a run still
+// going, Skip means nothing new starts.
+func TriggerSchedule(ctx context.Context, c client.Client) error {
+	err := c.ScheduleClient().GetHandle(ctx, workflows.ScheduleID).Trigger(ctx, client.ScheduleTriggerOptions{
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+	})
+	if err != nil {
+		return fmt.Errorf("triggering schedule %s: %w", workflows.ScheduleID, err)
+	}
+	return nil
 }

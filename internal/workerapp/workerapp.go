@@ -4,15 +4,14 @@ package workerapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
+	sdktally "go.temporal.io/sdk/contrib/tally"
 	tlog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/fx"
@@ -32,8 +31,8 @@ func Options(cfg config.Worker, logger *slog.Logger) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg, logger),
 		fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: logger.With("component", "fx")} }),
-		fx.Provide(newHubSpot, newClientSuccess, newActivities, newTemporalClient, newWorker),
-		fx.Invoke(func(worker.Worker) {}, startHealth),
+		fx.Provide(newMetrics, newHubSpot, newClientSuccess, newActivities, newTemporalClient, newWorker),
+		fx.Invoke(func(worker.Worker) {}, startHealth, startMetrics),
 	)
 }
 
@@ -42,18 +41,20 @@ func NewLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stderr, n
 
 // The API clients are built once per process, so their limiters pace every activity of the worker
 // together: the APIs' limits are per account, not per call site.
-func newHubSpot(cfg config.Worker) *hubspot.Client {
+func newHubSpot(cfg config.Worker, m *Metrics) *hubspot.Client {
 	return hubspot.New(hubspot.Config{
 		BaseURL: cfg.HubSpot.BaseURL, Token: cfg.HubSpot.Token, PathFamily: cfg.HubSpot.APIFamily,
+		HTTPClient:    instrumentedClient(m, hubspot.System),
 		Limiter:       limiter(cfg.HubSpot.RequestsPerSecond, 10),
 		SearchLimiter: limiter(cfg.HubSpot.SearchRequestsPerSecond, 1),
 	})
 }
 
-func newClientSuccess(cfg config.Worker) *clientsuccess.API {
+func newClientSuccess(cfg config.Worker, m *Metrics) *clientsuccess.API {
 	return clientsuccess.New(clientsuccess.Config{
 		BaseURL: cfg.ClientSuccess.BaseURL, Username: cfg.ClientSuccess.Username, Password: cfg.ClientSuccess.Password,
-		Limiter: limiter(cfg.ClientSuccess.RequestsPerSecond, 1),
+		HTTPClient: instrumentedClient(m, clientsuccess.System),
+		Limiter:    limiter(cfg.ClientSuccess.RequestsPerSecond, 1),
 	})
 }
 
@@ -81,8 +82,8 @@ func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API)
 	}
 }
 
-func newTemporalClient(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) (client.Client, error) {
-	c, err := Dial(cfg.Temporal, logger)
+func newTemporalClient(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger, m *Metrics) (client.Client, error) {
+	c, err := dial(cfg.Temporal, logger, sdktally.NewMetricsHandler(m.Scope))
 	if err != nil {
 		return nil, err
 	}
@@ -92,10 +93,15 @@ func newTemporalClient(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) 
 
 // Dial connects to Temporal with the worker's logger; the error names the address.
 func Dial(t config.Temporal, logger *slog.Logger) (client.Client, error) {
+	return dial(t, logger, nil)
+}
+
+func dial(t config.Temporal, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	c, err := client.Dial(client.Options{
-		HostPort:  t.Address,
-		Namespace: t.Namespace,
-		Logger:    tlog.NewStructuredLogger(logger),
+		HostPort:       t.Address,
+		Namespace:      t.Namespace,
+		Logger:         tlog.NewStructuredLogger(logger),
+		MetricsHandler: metrics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", t.Address, t.Namespace, err)
@@ -132,27 +138,11 @@ func startHealth(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			ln, err := net.Listen("tcp", cfg.HealthAddress)
-			if err != nil {
-				return fmt.Errorf("health endpoint on HEALTH_ADDRESS=%s: %w", cfg.HealthAddress, err)
-			}
-			logger.Info("health endpoint listening", "address", ln.Addr().String())
-			go func() {
-				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					logger.Error("health endpoint stopped", "error", err)
-				}
-			}()
-			return nil
-		},
-		OnStop: srv.Shutdown,
-	})
+	serve(lc, logger, mux, "HEALTH_ADDRESS", cfg.HealthAddress, "health endpoint")
 }
 
 // NewActivities builds the activities and their API clients from a configuration, outside fx,
 // for tools that call the steps directly (the benchmark's sequential baseline).
 func NewActivities(cfg config.Worker) *activities.Activities {
-	return newActivities(cfg, newHubSpot(cfg), newClientSuccess(cfg))
+	return newActivities(cfg, newHubSpot(cfg, nil), newClientSuccess(cfg, nil))
 }
