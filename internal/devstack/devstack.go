@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -41,10 +42,19 @@ type Fakes struct {
 }
 
 // StartFakes serves both fakes on loopback ports with the Fake* credentials.
-func StartFakes() *Fakes {
+func StartFakes() *Fakes { return StartFakesWrapped(nil) }
+
+// StartFakesWrapped is StartFakes with each fake's handler passed through wrap first (system is
+// "HubSpot" or "ClientSuccess"), so tests can answer some requests in ways the fakes never do:
+// truncated JSON, HTML bodies, nulls. A nil wrap serves the fakes as they are.
+func StartFakesWrapped(wrap func(system string, h http.Handler) http.Handler) *Fakes {
 	hs := hubspotfake.New(hubspotfake.Options{Token: FakeHubSpotToken})
 	cs := csfake.New(csfake.Options{Username: FakeCSUsername, Password: FakeCSPassword})
-	hsSrv, csSrv := httptest.NewServer(hs), httptest.NewServer(cs)
+	var hsH, csH http.Handler = hs, cs
+	if wrap != nil {
+		hsH, csH = wrap("HubSpot", hs), wrap("ClientSuccess", cs)
+	}
+	hsSrv, csSrv := httptest.NewServer(hsH), httptest.NewServer(csH)
 	return &Fakes{
 		HubSpot: hs, ClientSuccess: cs,
 		HubSpotURL: hsSrv.URL, ClientSuccessURL: csSrv.URL + "/v1",
