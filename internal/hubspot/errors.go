@@ -198,21 +198,28 @@ func policyFromMessage(msg string) string {
 	return ""
 }
 
-// retryAfterHeader parses Retry-After as seconds or an HTTP date; 0 when absent or unusable.
+// maxRetryAfter bounds the wait a Retry-After header can ask for.
+const maxRetryAfter = time.Hour
+
+// retryAfterHeader parses Retry-After as seconds or an HTTP date, at most maxRetryAfter; 0 when
+// absent or unusable.
 func retryAfterHeader(v string) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
+		switch {
+		case !(secs > 0): // negative, zero or NaN
 			return 0
+		case secs >= maxRetryAfter.Seconds(): // also keeps 1e300 from overflowing
+			return maxRetryAfter
 		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
-			return d
+			return min(d, maxRetryAfter)
 		}
 	}
 	return 0
