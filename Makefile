@@ -4,7 +4,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 TEMPORAL := bin/temporal
 export TEMPORAL_CLI := $(CURDIR)/$(TEMPORAL)
 
-.PHONY: demo test vet workflowcheck unit fakes
+.PHONY: demo test vet workflowcheck unit fakes fuzz
 
 # The Temporal CLI (dev server + Web UI) is built from source once and reused.
 $(TEMPORAL):
@@ -15,9 +15,25 @@ $(TEMPORAL):
 demo: $(TEMPORAL)
 	$(GO) run ./internal/demo
 
-## test: vet, workflowcheck, unit, replay and end-to-end tests (on a real dev server)
+## test: vet, workflowcheck, unit, replay and end-to-end tests (on a real dev server), short fuzz runs
 test: $(TEMPORAL) vet workflowcheck
 	$(GO) test -count=1 -timeout 25m ./...
+	$(MAKE) fuzz
+
+# Each fuzz target runs for FUZZTIME (go test allows one -fuzz target per run). Crashers land in
+# the package's testdata/fuzz and then run as regression cases in every `go test`.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := \
+	./internal/hubspot:FuzzDecodeResponses ./internal/hubspot:FuzzRetryAfter \
+	./internal/clientsuccess:FuzzDecodeResponses ./internal/clientsuccess:FuzzRetryAfter \
+	./internal/syncplan:FuzzParseDealID ./internal/syncplan:FuzzContactFields ./internal/syncplan:FuzzDecide
+
+## fuzz: run every fuzz target for FUZZTIME (default 5s)
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) $${t%%:*}; \
+	done
 
 vet:
 	$(GO) vet ./...
