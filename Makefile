@@ -4,7 +4,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 TEMPORAL := bin/temporal
 export TEMPORAL_CLI := $(CURDIR)/$(TEMPORAL)
 
-.PHONY: demo test vet workflowcheck unit fakes fuzz
+.PHONY: demo test vet workflowcheck unit fakes fuzz chaos
 
 # The Temporal CLI (dev server + Web UI) is built from source once and reused.
 $(TEMPORAL):
@@ -44,6 +44,11 @@ workflowcheck:
 ## unit: the tests that need no dev server
 unit:
 	$(GO) test -short -count=1 ./...
+
+## chaos: the long chaos run (1,000 contacts, faults, worker SIGKILLs, a dev server restart);
+## `make test` runs a 200-contact version of it
+chaos: $(TEMPORAL)
+	CHAOS_LONG=1 $(GO) test -count=1 -v -run '^TestChaos$$' -timeout 25m ./internal/e2e
 
 ## fakes: run the HubSpot and ClientSuccess fakes standalone, seeded with the example
 fakes:
