@@ -3,6 +3,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,6 +15,19 @@ type Temporal struct {
 	Address   string `env:"TEMPORAL_ADDRESS" envDefault:"localhost:7233"`
 	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
 	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"clientsuccess-sync"`
+	// PayloadCodecKeys, when set, encrypts every payload: "kid1:base64key,kid0:base64key", 32-byte
+	// AES-256 keys, the first one encrypting. It is removed from the environment once read.
+	PayloadCodecKeys string `env:"PAYLOAD_CODEC_KEYS,unset"`
+}
+
+// CodecServer serves the payload codec to the Temporal Web UI.
+type CodecServer struct {
+	// Address turns the codec server on, e.g. ":8081"; empty leaves it off.
+	Address string `env:"CODEC_SERVER_ADDRESS"`
+	// Token is the bearer token the UI must send. It is removed from the environment once read.
+	Token string `env:"CODEC_SERVER_TOKEN,unset"`
+	// CORSOrigin is the Web UI's origin, allowed to call the codec server from the browser.
+	CORSOrigin string `env:"CODEC_CORS_ORIGIN" envDefault:"http://localhost:8233"`
 }
 
 // HubSpot holds the HubSpot connection and the contact properties the sync reads.
@@ -42,6 +56,7 @@ type Worker struct {
 	Temporal      Temporal
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
+	CodecServer   CodecServer
 	// HealthAddress serves /healthz; empty turns it off.
 	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:":8080"`
 }
@@ -69,6 +84,9 @@ func (c Worker) validate() error {
 	case "2026-03", "v3":
 	default:
 		return fmt.Errorf("configuration: HUBSPOT_API_FAMILY must be \"2026-03\" or \"v3\", got %q", c.HubSpot.APIFamily)
+	}
+	if c.CodecServer.Address != "" && (c.Temporal.PayloadCodecKeys == "" || c.CodecServer.Token == "") {
+		return errors.New("configuration: CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
 	}
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_SYNC_PROPERTY", c.HubSpot.SyncProperty},

@@ -93,6 +93,9 @@ func Env(c config.Worker) []string {
 		"CLIENTSUCCESS_BASE_URL=" + c.ClientSuccess.BaseURL, "CLIENTSUCCESS_USERNAME=" + c.ClientSuccess.Username,
 		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
 		"HEALTH_ADDRESS=" + c.HealthAddress,
+		"PAYLOAD_CODEC_KEYS=" + c.Temporal.PayloadCodecKeys,
+		"CODEC_SERVER_ADDRESS=" + c.CodecServer.Address, "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
+		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin,
 	}
 }
 

@@ -100,6 +100,11 @@ func (s *stack) owned(hubspotID string) []clientsuccess.Contact {
 	return out
 }
 
+// quietLogger writes into s.logs, like the in-process worker.
+func (s *stack) quietLogger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(s.logs, nil))
+}
+
 // syncBuffer is a bytes.Buffer safe for concurrent writers.
 type syncBuffer struct {
 	mu  sync.Mutex
