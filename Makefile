@@ -4,7 +4,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 TEMPORAL := bin/temporal
 export TEMPORAL_CLI := $(CURDIR)/$(TEMPORAL)
 
-.PHONY: demo test vet workflowcheck unit fakes bench
+.PHONY: demo test vet workflowcheck unit fakes bench fuzz chaos
 
 # The Temporal CLI (dev server + Web UI) is built from source once and reused.
 $(TEMPORAL):
@@ -15,9 +15,25 @@ $(TEMPORAL):
 demo: $(TEMPORAL)
 	$(GO) run ./internal/demo
 
-## test: vet, workflowcheck, unit, replay and end-to-end tests (on a real dev server)
+## test: vet, workflowcheck, unit, replay and end-to-end tests (on a real dev server), short fuzz runs
 test: $(TEMPORAL) vet workflowcheck
 	$(GO) test -count=1 -timeout 25m ./...
+	$(MAKE) fuzz
+
+# Each fuzz target runs for FUZZTIME (go test allows one -fuzz target per run). Crashers land in
+# the package's testdata/fuzz and then run as regression cases in every `go test`.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := \
+	./internal/hubspot:FuzzDecodeResponses ./internal/hubspot:FuzzRetryAfter \
+	./internal/clientsuccess:FuzzDecodeResponses ./internal/clientsuccess:FuzzRetryAfter \
+	./internal/syncplan:FuzzParseDealID ./internal/syncplan:FuzzContactFields ./internal/syncplan:FuzzDecide
+
+## fuzz: run every fuzz target for FUZZTIME (default 5s)
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) $${t%%:*}; \
+	done
 
 vet:
 	$(GO) vet ./...
@@ -28,6 +44,11 @@ workflowcheck:
 ## unit: the tests that need no dev server
 unit:
 	$(GO) test -short -count=1 ./...
+
+## chaos: the long chaos run (1,000 contacts, faults, worker SIGKILLs, a dev server restart);
+## `make test` runs a 200-contact version of it
+chaos: $(TEMPORAL)
+	CHAOS_LONG=1 $(GO) test -count=1 -v -run '^TestChaos$$' -timeout 25m ./internal/e2e
 
 ## fakes: run the HubSpot and ClientSuccess fakes standalone, seeded with the example
 fakes:

@@ -15,21 +15,28 @@ const (
 	maxSnippetScanned = 64 << 10
 )
 
-// RetryAfterHeader parses Retry-After as seconds or an HTTP date; 0 when absent or unusable.
+// MaxRetryAfter bounds the wait a Retry-After header can ask for.
+const MaxRetryAfter = time.Hour
+
+// RetryAfterHeader parses Retry-After as seconds or an HTTP date, at most MaxRetryAfter; 0 when
+// absent or unusable.
 func RetryAfterHeader(v string) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 {
+		switch {
+		case !(secs > 0): // negative, zero or NaN
 			return 0
+		case secs >= MaxRetryAfter.Seconds(): // also keeps 1e300 from overflowing
+			return MaxRetryAfter
 		}
 		return time.Duration(secs * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
-			return d
+			return min(d, MaxRetryAfter)
 		}
 	}
 	return 0

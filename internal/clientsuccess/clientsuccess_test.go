@@ -378,6 +378,12 @@ func TestDecodeErrors(t *testing.T) {
 	mux.HandleFunc("GET /v1/clients/2", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`null`))
 	})
+	mux.HandleFunc("GET /v1/clients/3/contacts", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`null`))
+	})
+	mux.HandleFunc("GET /v1/contacts/search", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(` null `))
+	})
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 	api := clientsuccess.New(clientsuccess.Config{BaseURL: srv.URL + "/v1", Username: user, Password: pass})
@@ -391,6 +397,11 @@ func TestDecodeErrors(t *testing.T) {
 	assert.False(t, ae.Retryable())
 	_, err = api.GetClient(ctx, 2)
 	requireKind(t, err, apierr.NotFound, 200)
+	// A null list is not "no contacts": read that way it would hide records the sync owns.
+	_, err = api.ListContacts(ctx, 3)
+	requireKind(t, err, apierr.Decode, 200)
+	_, err = api.SearchContacts(ctx, "bh@hubspot.com")
+	requireKind(t, err, apierr.Decode, 200)
 }
 
 func TestLoginDecodeError(t *testing.T) {

@@ -44,8 +44,13 @@ type ContactHit struct {
 // ListContacts lists a client's contacts (the whole list: v1 has no paging).
 func (a *API) ListContacts(ctx context.Context, clientID int64) ([]Contact, error) {
 	var out []Contact
-	if _, err := a.do(ctx, request{method: http.MethodGet, path: idPath("/clients/", clientID, "/contacts")}, &out); err != nil {
+	req := request{method: http.MethodGet, path: idPath("/clients/", clientID, "/contacts")}
+	if data, err := a.do(ctx, req, &out); err != nil {
 		return nil, err
+	} else if isNull(data) {
+		// Not a documented answer. Read as "no contacts" it would let the sync create a duplicate
+		// beside a record it already has there.
+		return nil, a.decodeError(req, http.StatusOK, "the response is null, not a list")
 	}
 	for i := range out {
 		if out[i].ClientID == 0 {
@@ -93,8 +98,11 @@ func (a *API) FindContact(ctx context.Context, clientExternalID, email string) (
 func (a *API) SearchContacts(ctx context.Context, term string) ([]ContactHit, error) {
 	var out []ContactHit
 	req := request{method: http.MethodGet, path: "/contacts/search", query: url.Values{"term": {term}}}
-	if _, err := a.do(ctx, req, &out); err != nil {
+	if data, err := a.do(ctx, req, &out); err != nil {
 		return nil, err
+	} else if isNull(data) {
+		// As for ListContacts: "no hits" would hide records the sync owns on other clients.
+		return nil, a.decodeError(req, http.StatusOK, "the response is null, not a list")
 	}
 	return out, nil
 }

@@ -18,6 +18,19 @@ type Temporal struct {
 	Address   string `env:"TEMPORAL_ADDRESS" envDefault:"localhost:7233"`
 	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
 	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"clientsuccess-sync"`
+	// PayloadCodecKeys, when set, encrypts every payload: "kid1:base64key,kid0:base64key", 32-byte
+	// AES-256 keys, the first one encrypting. It is removed from the environment once read.
+	PayloadCodecKeys string `env:"PAYLOAD_CODEC_KEYS,unset"`
+}
+
+// CodecServer serves the payload codec to the Temporal Web UI.
+type CodecServer struct {
+	// Address turns the codec server on, e.g. ":8081"; empty leaves it off.
+	Address string `env:"CODEC_SERVER_ADDRESS"`
+	// Token is the bearer token the UI must send. It is removed from the environment once read.
+	Token string `env:"CODEC_SERVER_TOKEN,unset"`
+	// CORSOrigin is the Web UI's origin, allowed to call the codec server from the browser.
+	CORSOrigin string `env:"CODEC_CORS_ORIGIN" envDefault:"http://localhost:8233"`
 }
 
 // HubSpot holds the HubSpot connection and the contact properties the sync reads.
@@ -73,6 +86,7 @@ type Worker struct {
 	Temporal      Temporal
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
+	CodecServer   CodecServer
 	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off.
 	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:":8080"`
 	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
@@ -90,7 +104,7 @@ func LoadWorker() (Worker, error) {
 	// one snapshot, because secrets are unset from the process environment once read.
 	environ := env.ToMap(os.Environ())
 	var c Worker
-	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c} {
+	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c.CodecServer, &c} {
 		if err := parse(part, environ); err != nil {
 			return Worker{}, err
 		}
@@ -168,6 +182,9 @@ func (c Worker) validate() error {
 		if s.value != strings.TrimSpace(s.value) {
 			return fmt.Errorf("configuration: %s must not have leading or trailing spaces, got %q", s.name, s.value)
 		}
+	}
+	if c.CodecServer.Address != "" && (c.Temporal.PayloadCodecKeys == "" || c.CodecServer.Token == "") {
+		return errors.New("configuration: CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
 	}
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_SYNC_PROPERTY", c.HubSpot.SyncProperty},

@@ -106,3 +106,23 @@ func TestEndpointsTurnOff(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:9191", c.MetricsAddress)
 }
+
+func TestCodecSettings(t *testing.T) {
+	setEnv(t, complete)
+	t.Setenv("PAYLOAD_CODEC_KEYS", "k1:AAAA")
+	t.Setenv("CODEC_SERVER_TOKEN", "codec-secret")
+	t.Setenv("CODEC_SERVER_ADDRESS", ":8081")
+	c, err := LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "k1:AAAA", c.Temporal.PayloadCodecKeys)
+	require.Equal(t, "http://localhost:8233", c.CodecServer.CORSOrigin)
+	for _, v := range []string{"PAYLOAD_CODEC_KEYS", "CODEC_SERVER_TOKEN"} {
+		_, stillSet := os.LookupEnv(v)
+		require.False(t, stillSet, "%s is removed from the environment once read", v)
+	}
+
+	setEnv(t, complete)
+	t.Setenv("CODEC_SERVER_ADDRESS", ":8081")
+	_, err = LoadWorker()
+	require.ErrorContains(t, err, "CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
+}

@@ -47,14 +47,29 @@ type Fakes struct {
 }
 
 // StartFakes serves both fakes on loopback ports with the Fake* credentials and no limits.
-func StartFakes() *Fakes { return StartFakesWith(hubspotfake.Options{}, csfake.Options{}) }
+func StartFakes() *Fakes { return startFakes(hubspotfake.Options{}, csfake.Options{}, nil) }
 
 // StartFakesWith serves both fakes with the given rate limits; credentials are always the Fake* ones.
 func StartFakesWith(hsOpts hubspotfake.Options, csOpts csfake.Options) *Fakes {
+	return startFakes(hsOpts, csOpts, nil)
+}
+
+// StartFakesWrapped is StartFakes with each fake's handler passed through wrap first (system is
+// "HubSpot" or "ClientSuccess"), so tests can answer some requests in ways the fakes never do:
+// truncated JSON, HTML bodies, nulls.
+func StartFakesWrapped(wrap func(system string, h http.Handler) http.Handler) *Fakes {
+	return startFakes(hubspotfake.Options{}, csfake.Options{}, wrap)
+}
+
+func startFakes(hsOpts hubspotfake.Options, csOpts csfake.Options, wrap func(system string, h http.Handler) http.Handler) *Fakes {
 	hsOpts.Token = FakeHubSpotToken
 	csOpts.Username, csOpts.Password = FakeCSUsername, FakeCSPassword
 	hs, cs := hubspotfake.New(hsOpts), csfake.New(csOpts)
-	hsCount, csCount := &StatusCounter{next: hs}, &StatusCounter{next: cs}
+	var hsH, csH http.Handler = hs, cs
+	if wrap != nil {
+		hsH, csH = wrap("HubSpot", hs), wrap("ClientSuccess", cs)
+	}
+	hsCount, csCount := &StatusCounter{next: hsH}, &StatusCounter{next: csH}
 	hsSrv, csSrv := httptest.NewServer(hsCount), httptest.NewServer(csCount)
 	return &Fakes{
 		HubSpot: hs, ClientSuccess: cs,
@@ -155,6 +170,9 @@ func Env(c config.Worker) []string {
 		fmt.Sprintf("HUBSPOT_SEARCH_REQUESTS_PER_SECOND=%g", c.HubSpot.SearchRequestsPerSecond),
 		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
 		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
+		"PAYLOAD_CODEC_KEYS=" + c.Temporal.PayloadCodecKeys,
+		"CODEC_SERVER_ADDRESS=" + c.CodecServer.Address, "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
+		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin,
 	}
 }
 

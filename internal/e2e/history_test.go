@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/example"
@@ -94,7 +95,8 @@ func replayAndRecord(t *testing.T, histories map[string]*historypb.History) {
 		replayer.RegisterWorkflow(workflows.SyncContacts)
 		replayer.RegisterWorkflow(workflows.MaintainContactCheckbox)
 		require.NoError(t, replayer.ReplayWorkflowHistory(nil, h), name)
-		raw, err := protojson.Marshal(h)
+		// Payload data is base64 in JSON; the binary form holds it as it was written.
+		raw, err := proto.Marshal(h)
 		require.NoError(t, err)
 		for _, secret := range []string{devstack.FakeHubSpotToken, devstack.FakeCSPassword} {
 			require.NotContains(t, string(raw), secret, "%s: credentials must never reach workflow history", name)
@@ -110,7 +112,13 @@ func replayAndRecord(t *testing.T, histories map[string]*historypb.History) {
 // history reads the latest run's full history.
 func (s *stack) history(ctx context.Context, workflowID string) *historypb.History {
 	s.t.Helper()
-	it := s.client.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	return s.historyOf(ctx, workflowID, "")
+}
+
+// historyOf reads one run's full history.
+func (s *stack) historyOf(ctx context.Context, workflowID, runID string) *historypb.History {
+	s.t.Helper()
+	it := s.client.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
 		e, err := it.Next()

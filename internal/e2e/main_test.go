@@ -4,13 +4,17 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,23 +73,30 @@ type stack struct {
 	fakes  *devstack.Fakes
 	cfg    config.Worker
 	client client.Client
+	logs   *syncBuffer // everything the in-process worker logged
 }
 
-func newStack(t *testing.T) *stack {
+func newStack(t *testing.T) *stack { return newStackWrapped(t, nil) }
+
+// newStackWrapped is newStack with the fakes' handlers passed through wrap (see
+// devstack.StartFakesWrapped).
+func newStackWrapped(t *testing.T, wrap func(system string, h http.Handler) http.Handler) *stack {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: needs the Temporal dev server")
 	}
-	fakes := devstack.StartFakes()
+	fakes := devstack.StartFakesWrapped(wrap)
 	t.Cleanup(fakes.Close)
 	queue := "e2e-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
 	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
-	return &stack{t: t, fakes: fakes, client: devServer.Client(), cfg: cfg}
+	return &stack{t: t, fakes: fakes, client: devServer.Client(), cfg: cfg, logs: &syncBuffer{}}
 }
 
-// startWorker runs the real worker wiring in-process until the test ends.
+// startWorker runs the real worker wiring in-process until the test ends, logging at debug level
+// into s.logs.
 func (s *stack) startWorker() {
-	stop, err := devstack.StartWorker(context.Background(), s.cfg, nil)
+	logger := slog.New(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	stop, err := devstack.StartWorker(context.Background(), s.cfg, logger)
 	require.NoError(s.t, err)
 	s.t.Cleanup(stop)
 }
@@ -108,6 +119,29 @@ func (s *stack) owned(hubspotID string) []clientsuccess.Contact {
 		}
 	}
 	return out
+}
+
+// quietLogger writes into s.logs, like the in-process worker.
+func (s *stack) quietLogger() *slog.Logger {
+	return slog.New(slog.NewJSONHandler(s.logs, nil))
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // eventually polls cond until it holds or the deadline passes; it never sleeps blindly.

@@ -595,7 +595,7 @@ func TestPaths(t *testing.T) {
 				if r.Method != http.MethodGet {
 					assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 				}
-				_, _ = w.Write([]byte(`{}`))
+				_, _ = w.Write([]byte(`{"id":"1"}`))
 			}))
 			t.Cleanup(srv.Close)
 			c := hubspot.New(hubspot.Config{BaseURL: srv.URL + "/", Token: token, PathFamily: fam})
@@ -616,6 +616,21 @@ func TestPaths(t *testing.T) {
 			_, err = c.BatchReadAssociations(ctx, "contacts", "deals", []string{"1"})
 			require.NoError(t, err)
 			assert.Equal(t, paths, got)
+		})
+	}
+}
+
+// A 2xx whose body holds no record (null, {}, an object without id) is a decode error, not a
+// record with every property empty: the sync would read that as "checkbox not checked".
+func TestGetObjectWithoutRecordIsDecodeError(t *testing.T) {
+	for name, body := range map[string]string{"null": "null", "empty object": "{}", "no id": `{"properties":{"email":"x@y.z"}}`} {
+		t.Run(name, func(t *testing.T) {
+			c := clientFor(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(body))
+			})
+			_, err := c.GetObject(context.Background(), "contacts", "51", nil)
+			apiErr(t, err, apierr.Decode)
 		})
 	}
 }

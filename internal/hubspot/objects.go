@@ -75,8 +75,12 @@ func (c *Client) GetObject(ctx context.Context, objectType, id string, propertie
 		q.Set("properties", strings.Join(properties, ","))
 	}
 	var w wireObject
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q}, &w); err != nil {
+	if status, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q}, &w); err != nil {
 		return nil, err
+	} else if w.ID == "" {
+		// A 2xx "null" or "{}" decodes without error; taken as a record it would read as a contact
+		// with every property empty (so "not checked"), which is not what HubSpot said.
+		return nil, c.decodeError(request{method: http.MethodGet, path: path}, status, "the response holds no record id")
 	}
 	o := w.object()
 	return &o, nil

@@ -4,24 +4,30 @@ package workerapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	sdktally "go.temporal.io/sdk/contrib/tally"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
 	"golang.org/x/time/rate"
+	"google.golang.org/grpc"
 
 	"github.com/cssync/cssync/activities"
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/payloadcrypt"
 	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/workflows"
 )
@@ -32,7 +38,7 @@ func Options(cfg config.Worker, logger *slog.Logger) fx.Option {
 		fx.Supply(cfg, logger),
 		fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: logger.With("component", "fx")} }),
 		fx.Provide(newMetrics, newHubSpot, newClientSuccess, newActivities, newTemporalClient, newWorker),
-		fx.Invoke(func(worker.Worker) {}, startHealth, startMetrics),
+		fx.Invoke(func(worker.Worker) {}, startHealth, startMetrics, startCodecServer),
 	)
 }
 
@@ -91,22 +97,79 @@ func newTemporalClient(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger, 
 	return c, nil
 }
 
-// Dial connects to Temporal with the worker's logger; the error names the address.
+// Dial connects to Temporal with the worker's logger; the error names the address. With
+// PAYLOAD_CODEC_KEYS set, every payload it writes is encrypted (see ClientOptions).
 func Dial(t config.Temporal, logger *slog.Logger) (client.Client, error) {
 	return dial(t, logger, nil)
 }
 
 func dial(t config.Temporal, logger *slog.Logger, metrics client.MetricsHandler) (client.Client, error) {
-	c, err := client.Dial(client.Options{
-		HostPort:       t.Address,
-		Namespace:      t.Namespace,
-		Logger:         tlog.NewStructuredLogger(logger),
-		MetricsHandler: metrics,
-	})
+	opts, err := ClientOptions(t, logger)
+	if err != nil {
+		return nil, err
+	}
+	opts.MetricsHandler = metrics
+	c, err := client.Dial(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", t.Address, t.Namespace, err)
 	}
 	return c, nil
+}
+
+// ClientOptions are the Temporal client options for t. With payload codec keys, the data
+// converter encrypts workflow and activity payloads, failure messages are moved into encrypted
+// attributes, and a gRPC interceptor encrypts whatever other payloads are sent (step summaries).
+func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, error) {
+	opts := client.Options{
+		HostPort:  t.Address,
+		Namespace: t.Namespace,
+		Logger:    tlog.NewStructuredLogger(logger),
+	}
+	if t.PayloadCodecKeys == "" {
+		return opts, nil
+	}
+	codec, err := payloadcrypt.ParseKeys(t.PayloadCodecKeys)
+	if err != nil {
+		return client.Options{}, fmt.Errorf("configuration: %w", err)
+	}
+	dc := codec.DataConverter()
+	opts.DataConverter = dc
+	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
+	rest, err := converter.NewPayloadCodecGRPCClientInterceptor(converter.PayloadCodecGRPCClientInterceptorOptions{Codecs: []converter.PayloadCodec{codec}})
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.ConnectionOptions.DialOptions = append(opts.ConnectionOptions.DialOptions, grpc.WithChainUnaryInterceptor(rest))
+	return opts, nil
+}
+
+// startCodecServer serves the payload codec for the Web UI when CODEC_SERVER_ADDRESS is set.
+func startCodecServer(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) error {
+	if cfg.CodecServer.Address == "" {
+		return nil
+	}
+	codec, err := payloadcrypt.ParseKeys(cfg.Temporal.PayloadCodecKeys)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	srv := &http.Server{Handler: payloadcrypt.Handler(codec, cfg.CodecServer.Token, cfg.CodecServer.CORSOrigin), ReadHeaderTimeout: 5 * time.Second}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", cfg.CodecServer.Address)
+			if err != nil {
+				return fmt.Errorf("codec server on CODEC_SERVER_ADDRESS=%s: %w", cfg.CodecServer.Address, err)
+			}
+			logger.Info("codec server listening", "address", ln.Addr().String(), "corsOrigin", cfg.CodecServer.CORSOrigin, "activeKey", codec.ActiveKeyID())
+			go func() {
+				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					logger.Error("codec server stopped", "error", err)
+				}
+			}()
+			return nil
+		},
+		OnStop: srv.Shutdown,
+	})
+	return nil
 }
 
 func newWorker(lc fx.Lifecycle, c client.Client, cfg config.Worker, acts *activities.Activities) worker.Worker {

@@ -1,0 +1,106 @@
+package payloadcrypt
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+func key(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
+
+func TestRoundTripAndRotation(t *testing.T) {
+	old, err := ParseKeys("k0:" + key(1))
+	require.NoError(t, err)
+	plain := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`{"email":"bh@hubspot.com"}`)}}
+	enc, err := old.Encode(plain)
+	require.NoError(t, err)
+	require.NotContains(t, enc[0].String(), "bh@hubspot.com")
+	require.Equal(t, "k0", string(enc[0].Metadata[MetadataKeyID]))
+	again, err := old.Encode(enc)
+	require.NoError(t, err)
+	require.Equal(t, enc[0].Data, again[0].Data, "encoding twice is harmless")
+
+	rotated, err := ParseKeys("k1:" + key(2) + ", k0:" + key(1))
+	require.NoError(t, err)
+	require.Equal(t, "k1", rotated.ActiveKeyID())
+	dec, err := rotated.Decode(enc)
+	require.NoError(t, err, "an old payload decrypts after rotation")
+	require.Equal(t, plain[0].Data, dec[0].Data)
+	require.Equal(t, "json/plain", string(dec[0].Metadata["encoding"]))
+
+	newOnly, err := ParseKeys("k1:" + key(2))
+	require.NoError(t, err)
+	_, err = newOnly.Decode(enc)
+	require.ErrorContains(t, err, `"k0"`)
+	enc[0].Data[len(enc[0].Data)-1] ^= 1
+	_, err = old.Decode(enc)
+	require.Error(t, err, "tampering is detected")
+	pass, err := old.Decode(plain)
+	require.NoError(t, err)
+	require.Equal(t, plain, pass, "unencrypted payloads pass through")
+}
+
+func TestParseKeysErrorsNameTheKeyNotItsValue(t *testing.T) {
+	for _, spec := range []string{"", "k0", ":" + key(1), "k0:short", "k0:" + key(1) + ",k0:" + key(2), "k0:!!!"} {
+		_, err := ParseKeys(spec)
+		require.Error(t, err, spec)
+		require.Contains(t, err.Error(), "PAYLOAD_CODEC_KEYS")
+		require.NotContains(t, err.Error(), key(1))
+	}
+}
+
+func TestHandler(t *testing.T) {
+	c, err := ParseKeys("k0:" + key(1))
+	require.NoError(t, err)
+	srv := httptest.NewServer(Handler(c, "codec-token", "http://localhost:8233"))
+	defer srv.Close()
+	enc, err := c.Encode([]*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"Brian"`)}})
+	require.NoError(t, err)
+	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: enc})
+	require.NoError(t, err)
+
+	post := func(token string) *http.Response {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/default/decode", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", "http://localhost:8233")
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		return resp
+	}
+	resp := post("")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp = post("wrong")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp = post("codec-token")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "http://localhost:8233", resp.Header.Get("Access-Control-Allow-Origin"))
+	var out commonpb.Payloads
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	require.NoError(t, protojson.Unmarshal(buf.Bytes(), &out))
+	require.Equal(t, `"Brian"`, string(out.Payloads[0].Data))
+
+	req, _ := http.NewRequest(http.MethodOptions, srv.URL+"/default/decode", nil)
+	req.Header.Set("Origin", "http://localhost:8233")
+	req.Header.Set("Access-Control-Request-Headers", "authorization,content-type,x-namespace")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "preflight needs no token")
+	require.True(t, strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Authorization"))
+
+	req, _ = http.NewRequest(http.MethodOptions, srv.URL+"/default/decode", nil)
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), "other origins get no CORS grant")
+}
