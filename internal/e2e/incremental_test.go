@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/cssync/cssync/internal/starting"
@@ -88,4 +89,7 @@ func TestIncrementalRerunListsOnlyModifiedContacts(t *testing.T) {
 	require.Len(t, owned, 1)
 	require.Equal(t, "Renamed", owned[0].FirstName)
 	require.Equal(t, p.home[id], owned[0].ClientID)
+
+	// The incremental batch's history is a replay reference (RECORD_HISTORIES=1 writes it).
+	replayAndRecord(t, map[string]*historypb.History{"sync_contacts_incremental_batch.json": s.history(ctx, workflows.BatchWorkflowID)})
 }
