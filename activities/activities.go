@@ -4,6 +4,8 @@
 package activities
 
 import (
+	"go.temporal.io/sdk/client"
+
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/hubspot"
 	"github.com/cssync/cssync/internal/syncplan"
@@ -42,4 +44,9 @@ type Activities struct {
 	ClientSuccess *clientsuccess.API
 	Properties    Properties
 	Resolver      DealResolver
+	// Clients caches found deal clients for this worker process; nil asks every time.
+	Clients *ClientCache
+	// Temporal reads the previous batch's watermark (FindPreviousBatch); nil turns incremental
+	// runs into an error.
+	Temporal client.Client
 }

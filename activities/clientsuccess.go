@@ -20,7 +20,11 @@ type ClientRef struct {
 }
 
 // FindDealClient looks up the client whose externalId is the deal id. None is a result, not an error.
+// A client found recently is answered from a.Clients without a call (see ClientCache).
 func (a *Activities) FindDealClient(ctx context.Context, dealID string) (ClientRef, error) {
+	if ref, ok := a.Clients.get(dealID); ok {
+		return ref, nil
+	}
 	c, err := a.ClientSuccess.GetClientByExternalID(ctx, dealID)
 	if apierr.Is(err, apierr.NotFound) {
 		return ClientRef{}, nil
@@ -28,7 +32,9 @@ func (a *Activities) FindDealClient(ctx context.Context, dealID string) (ClientR
 	if err != nil {
 		return ClientRef{}, toTemporal(err)
 	}
-	return ClientRef{Found: true, ID: c.ID, Name: syncplan.Clip(c.Name, 200)}, nil
+	ref := ClientRef{Found: true, ID: c.ID, Name: syncplan.Clip(c.Name, 200)}
+	a.Clients.put(dealID, ref)
+	return ref, nil
 }
 
 // Kept are the ClientSuccess-side fields of a contact that the sync does not own. A move carries
@@ -189,6 +195,9 @@ type UpsertResult struct {
 // that record instead of making a second one.
 func (a *Activities) UpsertContact(ctx context.Context, in UpsertInput) (UpsertResult, error) {
 	contacts, err := a.ClientSuccess.ListContacts(ctx, in.ClientID)
+	if apierr.Is(err, apierr.NotFound) {
+		a.Clients.forgetClient(in.ClientID) // deleted: the next look-up must ask again
+	}
 	if err != nil {
 		return UpsertResult{}, toTemporal(err)
 	}

@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/hubspot"
@@ -87,7 +89,27 @@ type CheckedPage struct {
 // ListCheckedContacts returns up to limit checked contacts with ids above afterID. It anchors on
 // hs_object_id rather than paging offsets, so it is not stopped by search's 10,000-result cap.
 func (a *Activities) ListCheckedContacts(ctx context.Context, afterID string, limit int) (CheckedPage, error) {
-	groups := []hubspot.FilterGroup{{Filters: []hubspot.Filter{{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}}}}
+	return a.listChecked(ctx, nil, afterID, limit)
+}
+
+// ChangedContactsInput asks for a page of checked contacts modified since a time.
+type ChangedContactsInput struct {
+	Since   time.Time `json:"since"`             // lastmodifieddate ≥ Since
+	AfterID string    `json:"afterId,omitempty"` // ids above this one
+	Limit   int       `json:"limit"`
+}
+
+// ListChangedContacts is ListCheckedContacts restricted to contacts whose lastmodifieddate is at
+// or after in.Since. The date bound is the same on every page and pages are anchored on
+// hs_object_id, so any number of changed contacts is listed past search's 10,000-result cap.
+func (a *Activities) ListChangedContacts(ctx context.Context, in ChangedContactsInput) (CheckedPage, error) {
+	since := hubspot.Filter{PropertyName: "lastmodifieddate", Operator: "GTE", Value: strconv.FormatInt(in.Since.UnixMilli(), 10)}
+	return a.listChecked(ctx, []hubspot.Filter{since}, in.AfterID, in.Limit)
+}
+
+func (a *Activities) listChecked(ctx context.Context, extra []hubspot.Filter, afterID string, limit int) (CheckedPage, error) {
+	filters := append([]hubspot.Filter{{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}}, extra...)
+	groups := []hubspot.FilterGroup{{Filters: filters}}
 	objs, lastID, err := a.HubSpot.SearchAfterID(ctx, "contacts", groups, []string{"hs_object_id"}, afterID, limit)
 	if err != nil {
 		return CheckedPage{}, toTemporal(err)

@@ -2,7 +2,8 @@
 //
 //	starter contact 51              sync one HubSpot contact and print the outcome
 //	starter batch [-concurrency N]  sync every checked contact and print the counts
-//	starter schedule -every 1h      create or update the schedule (idempotent)
+//	starter batch -incremental      sync the checked contacts modified since the last batch
+//	starter schedule -every 1h      create or update the schedule, incremental by default (idempotent)
 //	starter checkbox [-dry-run]     tick and untick contacts' sync checkbox by the configured rule
 //	starter pause|unpause [-note …] pause or unpause the schedule
 //	starter trigger                 run the scheduled batch now
@@ -53,6 +54,10 @@ func run(ctx context.Context, cmd string, args []string) error {
 	if cmd == "batch" || cmd == "schedule" {
 		fs.IntVar(&batch.Concurrency, "concurrency", workflows.DefaultConcurrency, "contact syncs in flight at once")
 		fs.IntVar(&batch.PageSize, "page-size", workflows.DefaultPageSize, "contacts listed per HubSpot search (max 200)")
+		// The schedule is incremental unless told otherwise; a manual batch is full unless told.
+		fs.BoolVar(&batch.Incremental, "incremental", cmd == "schedule", "only contacts modified since the previous completed batch (a full batch every -full-every)")
+		fs.DurationVar(&batch.FullEvery, "full-every", workflows.DefaultFullEvery, "incremental: run a full batch when the last one started this long ago")
+		fs.DurationVar(&batch.Overlap, "overlap", workflows.DefaultOverlap, "incremental: look this far before the previous batch's start (HubSpot search lags)")
 	}
 	every := fs.Duration("every", 0, "schedule: run the batch at this interval, e.g. 1h")
 	cron := fs.String("cron", "", "schedule: run the batch on this cron expression instead")

@@ -19,6 +19,13 @@ const (
 	DefaultConcurrency    = 20
 	DefaultPageSize       = 100
 	DefaultContactsPerRun = 500
+	// DefaultFullEvery is how often an incremental batch still syncs every checked contact, to
+	// catch what a contact's lastmodifieddate does not show (a client created in ClientSuccess,
+	// a record edited there, a deal renamed).
+	DefaultFullEvery = 7 * 24 * time.Hour
+	// DefaultOverlap is how far before the watermark an incremental batch looks: HubSpot search
+	// shows a written record only after a few seconds.
+	DefaultOverlap = 5 * time.Minute
 )
 
 // SyncContactsInput configures a batch run. The zero value syncs every checked contact with
@@ -29,6 +36,13 @@ type SyncContactsInput struct {
 	ContactsPerRun int           `json:"contactsPerRun,omitempty"` // contacts per run before continue-as-new
 	StepTimeout    time.Duration `json:"stepTimeout,omitempty"`    // passed to each SyncContact
 
+	// Incremental lists only checked contacts modified since the previous completed batch on
+	// this task queue started (less Overlap), and runs a full batch instead when there is no
+	// such batch or the last full one started FullEvery or more ago. Off: every checked contact.
+	Incremental bool          `json:"incremental,omitempty"`
+	FullEvery   time.Duration `json:"fullEvery,omitempty"` // 0 means DefaultFullEvery
+	Overlap     time.Duration `json:"overlap,omitempty"`   // 0 means DefaultOverlap
+
 	Carried *BatchProgress `json:"carried,omitempty"`
 }
 
@@ -38,6 +52,23 @@ type BatchProgress struct {
 	Total   int                      `json:"total"`
 	Counts  map[syncplan.Outcome]int `json:"counts"`
 	Runs    int                      `json:"runs"`
+	// Window is what the chain lists, decided by its first run.
+	Window Window `json:"window,omitzero"`
+}
+
+// Window is the part of the checked contacts a batch lists, and the watermarks it carries on.
+type Window struct {
+	// StartedAt is when the chain's first run started: the next batch's watermark.
+	StartedAt time.Time `json:"startedAt,omitzero"`
+	// Since, when set, limits the listing to contacts with lastmodifieddate ≥ Since (the
+	// previous batch's watermark less the overlap); zero lists every checked contact.
+	Since time.Time `json:"since,omitzero"`
+	// Watermark is the previous batch's NextWatermark this run started from (incremental only).
+	Watermark time.Time `json:"watermark,omitzero"`
+	// LastFull is when the latest full batch started (this one, when it is full).
+	LastFull time.Time `json:"lastFull,omitzero"`
+	// Why says in words why the batch is full or incremental.
+	Why string `json:"why,omitempty"`
 }
 
 // SyncContactsResult counts what the batch did, by outcome.
@@ -45,6 +76,17 @@ type SyncContactsResult struct {
 	Total  int                      `json:"total"`
 	Counts map[syncplan.Outcome]int `json:"counts"`
 	Runs   int                      `json:"runs"` // executions in the continue-as-new chain
+
+	// Incremental is true when only contacts modified since Since were listed.
+	Incremental bool      `json:"incremental,omitempty"`
+	Since       time.Time `json:"since,omitzero"`
+	Watermark   time.Time `json:"watermark,omitzero"` // the previous batch's watermark used
+	// NextWatermark is where the next incremental batch starts: this batch's start, or, when a
+	// contact sync failed, the watermark this batch started from (zero after a full batch), so
+	// the failed contact is listed again. LastFull is the start of the latest full batch.
+	NextWatermark time.Time `json:"nextWatermark,omitzero"`
+	LastFull      time.Time `json:"lastFull,omitzero"`
+	Why           string    `json:"why,omitempty"`
 }
 
 // ProgressQuery is the name of the query on SyncContacts that returns its Progress, e.g.
@@ -66,10 +108,25 @@ type Progress struct {
 // and runs one SyncContact child per contact, at most Concurrency at a time, continuing as new
 // every ContactsPerRun contacts so no history grows large.
 func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResult, error) {
+	first := in.Carried == nil
 	in = withBatchDefaults(in)
 	var a *activities.Activities
 	p := in.Carried
 	p.Runs++
+	if first {
+		// Reading the clock records nothing in history; the look-up below exists only in
+		// histories of incremental batches, which older code never started.
+		p.Window = Window{StartedAt: workflow.Now(ctx), Why: "full batch requested"}
+		p.Window.LastFull = p.Window.StartedAt
+		if in.Incremental {
+			var prev activities.PreviousBatch
+			if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "find the watermark of the previous completed batch"),
+				a.FindPreviousBatch).Get(ctx, &prev); err != nil {
+				return SyncContactsResult{}, err
+			}
+			p.Window = chooseWindow(in, prev, p.Window.StartedAt)
+		}
+	}
 	childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		// Children finish their move even if the batch is cancelled or terminated.
 		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
@@ -102,8 +159,15 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 
 	for doneThisRun := 0; ; {
 		var page activities.CheckedPage
-		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
-		if err := workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize).Get(ctx, &page); err != nil {
+		var list workflow.Future
+		if since := p.Window.Since; !since.IsZero() {
+			listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID))
+			list = workflow.ExecuteActivity(listCtx, a.ListChangedContacts, activities.ChangedContactsInput{Since: since, AfterID: p.AfterID, Limit: in.PageSize})
+		} else {
+			listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
+			list = workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize)
+		}
+		if err := list.Get(ctx, &page); err != nil {
 			return SyncContactsResult{}, err
 		}
 		listed += len(page.IDs)
@@ -130,12 +194,43 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 				selector.Select(ctx)
 			}
 			if last {
-				return SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs}, nil
+				return batchResult(p), nil
 			}
 			in.Carried = p
 			return SyncContactsResult{}, workflow.NewContinueAsNewError(ctx, SyncContacts, in)
 		}
 	}
+}
+
+// chooseWindow decides, at the start of an incremental batch, whether it lists only the contacts
+// modified since the previous batch's watermark (less the overlap) or every checked contact.
+func chooseWindow(in SyncContactsInput, prev activities.PreviousBatch, now time.Time) Window {
+	w := Window{StartedAt: now, LastFull: now}
+	switch {
+	case !prev.Found:
+		w.Why = "full: no completed batch with a watermark on this task queue"
+	case prev.LastFull.IsZero() || now.Sub(prev.LastFull) >= in.FullEvery:
+		w.Why = fmt.Sprintf("full: the last full batch is more than %s old", in.FullEvery)
+	default:
+		w.Watermark, w.LastFull = prev.NextWatermark, prev.LastFull
+		w.Since = prev.NextWatermark.Add(-in.Overlap)
+		w.Why = fmt.Sprintf("incremental: contacts modified since %s (batch %s's start less %s)",
+			w.Since.UTC().Format(time.RFC3339), prev.WorkflowID, in.Overlap)
+	}
+	return w
+}
+
+// batchResult is the chain's result; a failed contact holds the watermark back so the next
+// incremental batch lists it again.
+func batchResult(p *BatchProgress) SyncContactsResult {
+	w := p.Window
+	next := w.StartedAt
+	if p.Counts[syncplan.Failed] > 0 {
+		next = w.Watermark
+	}
+	return SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs,
+		Incremental: !w.Since.IsZero(), Since: w.Since, Watermark: w.Watermark,
+		NextWatermark: next, LastFull: w.LastFull, Why: w.Why}
 }
 
 // childOutcome reads a finished child's outcome; a failed child counts as Failed and a child
@@ -163,6 +258,12 @@ func withBatchDefaults(in SyncContactsInput) SyncContactsInput {
 	}
 	if in.ContactsPerRun <= 0 {
 		in.ContactsPerRun = DefaultContactsPerRun
+	}
+	if in.FullEvery <= 0 {
+		in.FullEvery = DefaultFullEvery
+	}
+	if in.Overlap <= 0 {
+		in.Overlap = DefaultOverlap
 	}
 	if in.Carried == nil {
 		in.Carried = &BatchProgress{}

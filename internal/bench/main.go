@@ -90,18 +90,20 @@ func main() {
 
 	fast := scenario{name: "zero latency, no limits", contacts: *n, clients: *m, moving: *moving, concurrency: *concurrency}
 	fmt.Printf("N=%d contacts over M=%d clients, %.0f%% moving; dev server %s\n\n", *n, *m, *moving*100, srv.FrontendHostPort())
-	tFast, rerun := runTemporal(ctx, srv, bin, fast)
+	tFast, rerun, incremental := runTemporal(ctx, srv, bin, fast)
 	sFast := runSequential(ctx, fast)
 	report(fast, tFast, sFast, limits{})
 	fmt.Printf("\nno-change rerun (N=%d): HubSpot calls %d (target ≤ %d), ClientSuccess calls %d, ClientSuccess writes %d (target 0), %.1f s\n",
 		*n, rerun.hsCalls, int(math.Ceil(float64(*n)/100))+10, rerun.csCalls, rerun.csWrites, rerun.elapsed.Seconds())
+	fmt.Printf("incremental no-change rerun (N=%d): HubSpot calls %d (target ≤ %d), ClientSuccess calls %d, ClientSuccess writes %d (target 0), %d contacts listed, %.1f s\n",
+		*n, incremental.hsCalls, int(math.Ceil(float64(*n)/100))+10, incremental.csCalls, incremental.csWrites, incremental.synced, incremental.elapsed.Seconds())
 
 	if *realisticN > 0 {
 		lim := limits{hubspotPer10s: *hsLimit, searchPerSecond: *searchLimit, csPerSecond: *csLimit}
 		real := scenario{name: fmt.Sprintf("%s latency, HubSpot %d/10 s, search %d/s, ClientSuccess %d/s", *latency, *hsLimit, *searchLimit, *csLimit),
 			contacts: *realisticN, clients: max(1, *realisticN/10), moving: *moving, latency: *latency, limits: lim, concurrency: *concurrency}
 		fmt.Println()
-		tReal, _ := runTemporal(ctx, srv, bin, real)
+		tReal, _, _ := runTemporal(ctx, srv, bin, real)
 		sReal := runSequential(ctx, real)
 		report(real, tReal, sReal, lim)
 	}
@@ -118,6 +120,8 @@ func seed(f *devstack.Fakes, sc scenario) (changed int) {
 		cs.Clients = append(cs.Clients, clientsuccess.Client{ID: int64(1 + c), Name: "Client " + deal, ExternalID: deal, Active: true})
 	}
 	every := int(math.Round(1 / math.Max(sc.moving, 1e-9)))
+	// Last modified an hour ago, before the incremental rerun's window (watermark less overlap).
+	backdated := time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")
 	for i := 0; i < sc.contacts; i++ {
 		id := fmt.Sprint(20_000_000 + i)
 		home := i % sc.clients
@@ -125,6 +129,7 @@ func seed(f *devstack.Fakes, sc scenario) (changed int) {
 		hs.Contacts = append(hs.Contacts, hubspotfake.Record{ID: id, Properties: map[string]string{
 			"email": email, "firstname": "Person", "lastname": fmt.Sprint(i),
 			"sync_w_clientsuccess_contact": "true", "associated_deal_id": fmt.Sprint(10_000_000 + home),
+			"lastmodifieddate": backdated,
 		}})
 		placed := home
 		if sc.moving > 0 && i%every == 0 {
@@ -161,11 +166,11 @@ func workerConfig(f *devstack.Fakes, sc scenario, srv interface{ FrontendHostPor
 }
 
 // runTemporal runs SyncContacts with the worker binary as a child process, then runs it again with
-// nothing changed.
+// nothing changed, in full and then incrementally.
 func runTemporal(ctx context.Context, srv interface {
 	FrontendHostPort() string
 	Client() client.Client
-}, bin string, sc scenario) (first, rerun figures) {
+}, bin string, sc scenario) (first, rerun, incremental figures) {
 	f := startFakes(sc)
 	defer f.Close()
 	first.changed = seed(f, sc)
@@ -174,32 +179,55 @@ func runTemporal(ctx context.Context, srv interface {
 	check(err)
 	defer w.Stop()
 
-	run := func(into *figures) {
+	completed := 0
+	run := func(into *figures, in workflows.SyncContactsInput) {
+		// An incremental batch reads its watermark from visibility: wait until the last batch is listed.
+		waitCompleted(ctx, srv.Client(), queue, completed)
 		f.HubSpot.ResetCounters()
 		f.ClientSuccess.ResetCounters()
 		f.HubSpotStatuses.Reset()
 		f.ClientSuccessStatuses.Reset()
 		start := time.Now()
-		wr, err := starting.StartBatch(ctx, srv.Client(), queue, workflows.SyncContactsInput{Concurrency: sc.concurrency})
+		in.Concurrency = sc.concurrency
+		wr, err := starting.StartBatch(ctx, srv.Client(), queue, in)
 		check(err)
 		var res workflows.SyncContactsResult
 		check(wr.Get(ctx, &res))
+		completed++
 		into.elapsed = time.Since(start)
 		into.synced = res.Total
 		into.hsCalls, into.csCalls = f.HubSpot.Calls(), f.ClientSuccess.Calls()
 		into.hsSearches = f.HubSpot.CallsByRoute()[hubspotfake.RouteSearch]
 		into.hsWrites, into.csWrites = f.HubSpot.Writes(), f.ClientSuccess.Writes()
 		into.hs429, into.cs429 = f.HubSpotStatuses.Count(429), f.ClientSuccessStatuses.Count(429)
-		if res.Total != sc.contacts {
+		if res.Total != sc.contacts && !res.Incremental {
 			fmt.Fprintf(os.Stderr, "bench: synced %d of %d contacts: %v\n", res.Total, sc.contacts, res.Counts)
 		}
 	}
-	run(&first)
+	run(&first, workflows.SyncContactsInput{})
 	first.maxHistory, first.executions = largestHistory(ctx, srv.Client(), queue)
-	run(&rerun)
+	run(&rerun, workflows.SyncContactsInput{})
+	run(&incremental, workflows.SyncContactsInput{Incremental: true})
 	first.peakRSS, err = w.PeakRSS()
 	check(err)
-	return first, rerun
+	return first, rerun, incremental
+}
+
+// waitCompleted polls visibility until it lists n completed SyncContacts runs on the queue.
+func waitCompleted(ctx context.Context, c client.Client, queue string, n int) {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("WorkflowType = 'SyncContacts' AND ExecutionStatus = 'Completed' AND TaskQueue = %q", queue)})
+		check(err)
+		if resp.GetCount() >= int64(n) {
+			return
+		}
+		if time.Now().After(deadline) {
+			check(fmt.Errorf("visibility lists %d completed batches, want %d", resp.GetCount(), n))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // largestHistory scans every execution on the task queue for the longest history.

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v10"
 )
@@ -79,6 +80,9 @@ type ClientSuccess struct {
 	// RequestsPerSecond paces every ClientSuccess call of this worker process (no limit is
 	// published; ask ClientSuccess what your account tolerates).
 	RequestsPerSecond float64 `env:"CLIENTSUCCESS_REQUESTS_PER_SECOND" envDefault:"10"`
+	// ClientCacheTTL is how long this worker process remembers the client found for a deal, so a
+	// batch does not look it up once per contact; 0 turns the cache off.
+	ClientCacheTTL time.Duration `env:"CLIENTSUCCESS_CLIENT_CACHE_TTL" envDefault:"1m"`
 }
 
 // Worker is everything the worker process needs.
@@ -206,6 +210,9 @@ func (c Worker) validate() error {
 		if r.value < 0 {
 			return fmt.Errorf("configuration: %s must be positive (0 turns pacing off), got %v", r.name, r.value)
 		}
+	}
+	if c.ClientSuccess.ClientCacheTTL < 0 {
+		return fmt.Errorf("configuration: CLIENTSUCCESS_CLIENT_CACHE_TTL must not be negative (0 turns the cache off), got %v", c.ClientSuccess.ClientCacheTTL)
 	}
 	return nil
 }

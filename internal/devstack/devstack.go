@@ -149,7 +149,8 @@ func (f *Fakes) WorkerConfig(t config.Temporal) config.Worker {
 			SyncProperty: "sync_w_clientsuccess_contact", DealIDProperty: "associated_deal_id",
 			DealResolver: "property", DealPreference: "newest", WriteBackDealID: "false",
 		},
-		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword},
+		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword,
+			ClientCacheTTL: time.Minute},
 	}
 }
 
@@ -169,6 +170,7 @@ func Env(c config.Worker) []string {
 		fmt.Sprintf("HUBSPOT_REQUESTS_PER_SECOND=%g", c.HubSpot.RequestsPerSecond),
 		fmt.Sprintf("HUBSPOT_SEARCH_REQUESTS_PER_SECOND=%g", c.HubSpot.SearchRequestsPerSecond),
 		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
+		"CLIENTSUCCESS_CLIENT_CACHE_TTL=" + c.ClientSuccess.ClientCacheTTL.String(),
 		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
 		"PAYLOAD_CODEC_KEYS=" + c.Temporal.PayloadCodecKeys,
 		"CODEC_SERVER_ADDRESS=" + c.CodecServer.Address, "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,

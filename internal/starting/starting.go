@@ -110,6 +110,9 @@ func EnsureSchedule(ctx context.Context, c client.Client, taskQueue string, spec
 		// Each run's id is this plus the scheduled time, so runs never collide with a manual batch.
 		StaticSummary: "scheduled sync of every checked HubSpot contact",
 	}
+	if spec.Input.Incremental {
+		action.StaticSummary = "scheduled sync of the checked HubSpot contacts modified since the last batch (all of them every " + spec.Input.FullEvery.String() + ")"
+	}
 	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID:            workflows.ScheduleID,
 		Spec:          calendar,

@@ -72,10 +72,12 @@ func limiter(perSecond float64, burst int) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(perSecond), burst)
 }
 
-func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API) *activities.Activities {
+func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API, tc client.Client) *activities.Activities {
 	return &activities.Activities{
 		HubSpot:       hs,
 		ClientSuccess: cs,
+		Clients:       activities.NewClientCache(cfg.ClientSuccess.ClientCacheTTL),
+		Temporal:      tc,
 		Properties: activities.Properties{
 			SyncCheckbox: cfg.HubSpot.SyncProperty, DealID: cfg.HubSpot.DealIDProperty,
 			DealSyncCheckbox: cfg.HubSpot.DealSyncProperty, CompanySyncCheckbox: cfg.HubSpot.CompanySyncProperty,
@@ -207,5 +209,5 @@ func startHealth(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) {
 // NewActivities builds the activities and their API clients from a configuration, outside fx,
 // for tools that call the steps directly (the benchmark's sequential baseline).
 func NewActivities(cfg config.Worker) *activities.Activities {
-	return newActivities(cfg, newHubSpot(cfg, nil), newClientSuccess(cfg, nil))
+	return newActivities(cfg, newHubSpot(cfg, nil), newClientSuccess(cfg, nil), nil)
 }
