@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -33,44 +31,32 @@ func workerBinary(t *testing.T) string {
 			buildErr = err
 			return
 		}
-		workerBin = filepath.Join(dir, "worker")
-		out, err := exec.Command("go", "build", "-o", workerBin, "github.com/cssync/cssync/worker").CombinedOutput()
-		if err != nil {
-			buildErr = err
-			t.Logf("go build: %s", out)
-		}
+		workerBin, buildErr = devstack.BuildWorker(dir)
 	})
 	require.NoError(t, buildErr)
 	return workerBin
 }
 
-// workerProcess is the worker binary running as a child process.
+// workerProcess is the worker binary running as a child process, with its output kept.
 type workerProcess struct {
-	cmd *exec.Cmd
+	*devstack.WorkerProcess
 	out *bytes.Buffer
 }
 
 func (s *stack) startWorkerProcess() *workerProcess {
 	s.t.Helper()
-	cmd := exec.Command(workerBinary(s.t))
 	cfg := s.cfg
 	cfg.HealthAddress = ""
-	cmd.Env = append(os.Environ(), devstack.Env(cfg)...)
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(s.t, cmd.Start())
-	p := &workerProcess{cmd: cmd, out: &out}
-	s.t.Cleanup(func() { p.kill() })
-	return p
+	p, err := devstack.StartWorkerProcess(workerBinary(s.t), cfg, &out)
+	require.NoError(s.t, err)
+	w := &workerProcess{WorkerProcess: p, out: &out}
+	s.t.Cleanup(w.kill)
+	return w
 }
 
 // kill ends the worker the hard way: no graceful shutdown, in-flight calls abandoned.
-func (p *workerProcess) kill() {
-	if p.cmd.ProcessState == nil {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-	}
-}
+func (p *workerProcess) kill() { p.Kill() }
 
 // TestWorkerKilledMidMove SIGKILLs the worker while a move is between removing the contact from
 // its old client and adding it to the new one, with the write in flight applied by the API after
