@@ -51,6 +51,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Limiter, when set, is waited on before every request (logins included).
 	Limiter *rate.Limiter
+	// OnLimiterWait, when set, is told how long each call waited for the limiter (for metrics).
+	OnLimiterWait func(time.Duration)
 }
 
 // API calls ClientSuccess. It is safe for concurrent use; all calls share one access token.
@@ -61,6 +63,7 @@ type API struct {
 	password string
 	http     *http.Client
 	limiter  *rate.Limiter
+	onWait   func(time.Duration)
 	auth     *tokenCache
 }
 
@@ -73,6 +76,7 @@ func New(cfg Config) *API {
 		password: cfg.Password,
 		http:     cfg.HTTPClient,
 		limiter:  cfg.Limiter,
+		onWait:   cfg.OnLimiterWait,
 		auth:     newTokenCache(),
 	}
 	if a.base == "" {
@@ -140,7 +144,12 @@ func (a *API) do(ctx context.Context, req request, out any) ([]byte, error) {
 func (a *API) send(ctx context.Context, req request, body []byte, token string) (*http.Response, []byte, error) {
 	path := a.errPath(req.path)
 	if a.limiter != nil {
-		if err := a.limiter.Wait(ctx); err != nil {
+		start := time.Now()
+		err := a.limiter.Wait(ctx)
+		if a.onWait != nil {
+			a.onWait(time.Since(start))
+		}
+		if err != nil {
 			return nil, nil, fmt.Errorf("%s %s %s: waiting for the rate limiter: %w", System, req.method, path, err)
 		}
 	}

@@ -53,6 +53,8 @@ type Config struct {
 	Limiter *rate.Limiter
 	// SearchLimiter, when set, is waited on additionally before every search call.
 	SearchLimiter *rate.Limiter
+	// OnLimiterWait, when set, is told how long each call waited for the limiters (for metrics).
+	OnLimiterWait func(time.Duration)
 }
 
 // Client calls HubSpot's CRM API. It holds no mutable state and is safe for concurrent use.
@@ -62,6 +64,7 @@ type Client struct {
 	http          *http.Client
 	limiter       *rate.Limiter
 	searchLimiter *rate.Limiter
+	onWait        func(time.Duration)
 
 	objectsPath    string // …/objects: objects and search
 	propertiesPath string // …/properties
@@ -77,6 +80,7 @@ func New(cfg Config) *Client {
 		http:          cfg.HTTPClient,
 		limiter:       cfg.Limiter,
 		searchLimiter: cfg.SearchLimiter,
+		onWait:        cfg.OnLimiterWait,
 	}
 	if c.base == "" {
 		c.base = DefaultBaseURL
@@ -169,6 +173,10 @@ func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
 }
 
 func (c *Client) wait(ctx context.Context, search bool) error {
+	if c.onWait != nil {
+		start := time.Now()
+		defer func() { c.onWait(time.Since(start)) }()
+	}
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return err

@@ -115,6 +115,16 @@ func (t *InstrumentedTransport) RoundTrip(req *http.Request) (*http.Response, er
 
 // instrumentedClient is the HTTP client the API clients use: their default timeout, with calls
 // counted.
+// limiterWaits records, per system, how long calls waited for this process's rate limiters
+// (cssync_rate_limit_wait); nil outside the worker.
+func limiterWaits(m *Metrics, system string) func(time.Duration) {
+	if m == nil {
+		return nil
+	}
+	timer := m.Scope.SubScope("cssync").Tagged(map[string]string{"system": system}).Timer("rate_limit_wait")
+	return timer.Record
+}
+
 func instrumentedClient(m *Metrics, system string) *http.Client {
 	if m == nil {
 		return nil // the client's default: no metrics outside the worker

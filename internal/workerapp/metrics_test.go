@@ -1,6 +1,7 @@
 package workerapp
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cssync/cssync/internal/config"
 	"github.com/stretchr/testify/require"
 )
 
@@ -66,4 +68,28 @@ func containsAll(s string, parts []string) bool {
 		}
 	}
 	return true
+}
+
+func TestLimiterWaitsAreRecorded(t *testing.T) {
+	api := httptest.NewServer(http.NotFoundHandler())
+	defer api.Close()
+	m, closeScope := NewMetrics(slog.New(slog.NewTextHandler(io.Discard, nil)), 10*time.Millisecond)
+	defer func() { _ = closeScope() }()
+	var cfg config.Worker
+	cfg.HubSpot.BaseURL, cfg.HubSpot.Token, cfg.HubSpot.RequestsPerSecond = api.URL, "t", 20
+	hs := newHubSpot(cfg, m)
+	for i := 0; i < 12; i++ { // burst 10, then paced: the last calls wait
+		_, err := hs.GetObject(context.Background(), "contacts", "1", nil)
+		require.Error(t, err, "the stub answers 404")
+	}
+	want := `cssync_rate_limit_wait_bucket{system="HubSpot",le="+Inf"} 12`
+	var body string
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(body, want) && time.Now().Before(deadline) {
+		rec := httptest.NewRecorder()
+		m.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+		body = rec.Body.String()
+		time.Sleep(10 * time.Millisecond) // polling the reporter's flush, bounded by the deadline
+	}
+	require.Contains(t, body, want)
 }

@@ -53,14 +53,16 @@ func newHubSpot(cfg config.Worker, m *Metrics) *hubspot.Client {
 		HTTPClient:    instrumentedClient(m, hubspot.System),
 		Limiter:       limiter(cfg.HubSpot.RequestsPerSecond, 10),
 		SearchLimiter: limiter(cfg.HubSpot.SearchRequestsPerSecond, 1),
+		OnLimiterWait: limiterWaits(m, hubspot.System),
 	})
 }
 
 func newClientSuccess(cfg config.Worker, m *Metrics) *clientsuccess.API {
 	return clientsuccess.New(clientsuccess.Config{
 		BaseURL: cfg.ClientSuccess.BaseURL, Username: cfg.ClientSuccess.Username, Password: cfg.ClientSuccess.Password,
-		HTTPClient: instrumentedClient(m, clientsuccess.System),
-		Limiter:    limiter(cfg.ClientSuccess.RequestsPerSecond, 1),
+		HTTPClient:    instrumentedClient(m, clientsuccess.System),
+		Limiter:       limiter(cfg.ClientSuccess.RequestsPerSecond, 1),
+		OnLimiterWait: limiterWaits(m, clientsuccess.System),
 	})
 }
 
