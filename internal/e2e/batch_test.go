@@ -35,7 +35,8 @@ func dealID(i int) string    { return fmt.Sprint(5001 + i%batchDeals) }
 func clientID(i int) int64   { return int64(8001 + i%batchDeals) }
 func contactID(i int) string { return fmt.Sprint(100001 + i) }
 
-func newBatchPortal(n int) batchPortal {
+// newPortalWithDeals seeds the batch deals; the first batchDealsAsClient of them have a client.
+func newPortalWithDeals() batchPortal {
 	p := batchPortal{want: map[string]syncplan.Outcome{}, home: map[string]int64{}}
 	for d := 0; d < batchDeals; d++ {
 		p.hubspot.Deals = append(p.hubspot.Deals, hubspotfake.Record{ID: dealID(d), Properties: map[string]string{"dealname": "Deal " + dealID(d)}})
@@ -43,6 +44,11 @@ func newBatchPortal(n int) batchPortal {
 			p.cs.Clients = append(p.cs.Clients, clientsuccess.Client{ID: clientID(d), Name: "Client " + dealID(d), ExternalID: dealID(d), Active: true})
 		}
 	}
+	return p
+}
+
+func newBatchPortal(n int) batchPortal {
+	p := newPortalWithDeals()
 	for i := 0; i < n; i++ {
 		id := contactID(i)
 		props := map[string]string{

@@ -53,13 +53,7 @@ func chaosConfig(t *testing.T) chaosSettings {
 // are already in place, 10% are unchecked (half of them synced before: they must stay put), the
 // rest are new; deals 36..40 have no client yet.
 func newChaosPortal(n int) batchPortal {
-	p := batchPortal{want: map[string]syncplan.Outcome{}, home: map[string]int64{}}
-	for d := 0; d < batchDeals; d++ {
-		p.hubspot.Deals = append(p.hubspot.Deals, hubspotfake.Record{ID: dealID(d), Properties: map[string]string{"dealname": "Deal " + dealID(d)}})
-		if d < batchDealsAsClient {
-			p.cs.Clients = append(p.cs.Clients, clientsuccess.Client{ID: clientID(d), Name: "Client " + dealID(d), ExternalID: dealID(d), Active: true})
-		}
-	}
+	p := newPortalWithDeals()
 	for i := 0; i < n; i++ {
 		id := contactID(i)
 		// Contacts that move pick a deal that has a client, and come from another one.
