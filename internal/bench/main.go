@@ -160,7 +160,7 @@ func workerConfig(f *devstack.Fakes, sc scenario, srv interface{ FrontendHostPor
 	if sc.limits.any() {
 		cfg.HubSpot.RequestsPerSecond = float64(sc.limits.hubspotPer10s) / 10 * 0.98
 		cfg.HubSpot.SearchRequestsPerSecond = float64(sc.limits.searchPerSecond) * 0.9
-		cfg.ClientSuccess.RequestsPerSecond = float64(sc.limits.csPerSecond) * 0.98
+		cfg.ClientSuccess.RequestsPerSecond = float64(sc.limits.csPerSecond) * 0.95
 	}
 	return cfg
 }
