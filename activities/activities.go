@@ -6,6 +6,7 @@ package activities
 import (
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -42,4 +43,14 @@ type Activities struct {
 	ClientSuccess *clientsuccess.API
 	Properties    Properties
 	Resolver      DealResolver
+	// Mapping says which HubSpot properties feed which ClientSuccess fields; the zero value
+	// means mapping.Default, the built-in mapping.
+	Mapping mapping.File
+}
+
+func (a *Activities) fieldMapping() mapping.File {
+	if len(a.Mapping.Fields) == 0 {
+		return mapping.Default()
+	}
+	return a.Mapping
 }

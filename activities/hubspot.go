@@ -27,10 +27,11 @@ type Contact struct {
 	Resolver string `json:"resolver,omitempty"`
 }
 
-// ReadContact reads the contact's checkbox, deal id and mapped fields. A missing contact is a
+// ReadContact reads the contact's checkbox, deal id and the fields the mapping feeds from HubSpot. A missing contact is a
 // result (Found false), not an error.
 func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact, error) {
-	props := append([]string{a.Properties.SyncCheckbox, a.Properties.DealID}, syncplan.ContactProperties...)
+	m := a.fieldMapping()
+	props := append([]string{a.Properties.SyncCheckbox, a.Properties.DealID}, m.HubSpotProperties()...)
 	obj, err := a.HubSpot.GetObject(ctx, "contacts", contactID, props)
 	if apierr.Is(err, apierr.NotFound) {
 		return Contact{ID: contactID}, nil
@@ -38,7 +39,7 @@ func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact
 	if err != nil {
 		return Contact{}, toTemporal(err)
 	}
-	fields := syncplan.FieldsFromHubSpot(obj.Properties)
+	fields := m.ContactFields(obj.Properties)
 	c := Contact{
 		ID:          obj.ID,
 		Found:       true,

@@ -155,6 +155,7 @@ func Env(c config.Worker) []string {
 		fmt.Sprintf("HUBSPOT_SEARCH_REQUESTS_PER_SECOND=%g", c.HubSpot.SearchRequestsPerSecond),
 		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
 		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
+		"FIELD_MAPPING_FILE=" + c.FieldMappingFile,
 	}
 }
 

@@ -224,3 +224,21 @@ func (f File) ContactFields(props map[string]string) syncplan.ContactFields {
 func (fd Field) fromHubSpot() bool {
 	return fd.Direction == ToClientSuccess || (fd.Direction == Both && fd.Owner == OwnerHubSpot)
 }
+
+// Unmapped lists the standard ClientSuccess fields no entry feeds from HubSpot, in the order
+// email, firstName, lastName, title, phone, mobile.
+func (f File) Unmapped() []string {
+	var out []string
+	for _, name := range standardFields {
+		fed := false
+		for _, fd := range f.Fields {
+			if fd.ClientSuccess == name && fd.fromHubSpot() {
+				fed = true
+			}
+		}
+		if !fed {
+			out = append(out, name)
+		}
+	}
+	return out
+}

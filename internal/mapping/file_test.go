@@ -1,6 +1,9 @@
 package mapping
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,6 +32,7 @@ func TestParseExample(t *testing.T) {
 	assert.Equal(t, ToHubSpot, f.Status.Direction)
 	assert.Equal(t, []string{"email", "firstname", "nickname", "cs_region", "cs_seats", "cs_status"}, f.HubSpotProperties())
 	assert.True(t, f.CustomFields())
+	assert.Equal(t, []string{"title", "phone", "mobile"}, f.Unmapped())
 	got := f.ContactFields(map[string]string{"email": " a@x.com ", "firstname": "Ann", "nickname": "Annie", "cs_region": "EU"})
 	assert.Equal(t, syncplan.ContactFields{Email: "a@x.com", FirstName: "Ann", LastName: "Annie"}, got)
 }
@@ -69,6 +73,7 @@ func TestDefaultIsTodaysMapping(t *testing.T) {
 	require.NoError(t, d.Check())
 	assert.Equal(t, syncplan.ContactProperties, d.HubSpotProperties())
 	assert.False(t, d.CustomFields())
+	assert.Empty(t, d.Unmapped())
 	props := map[string]string{"email": " bh@hubspot.com ", "firstname": "Brian", "lastname": "Halligan", "jobtitle": "CEO", "phone": "1", "mobilephone": "+1 555", "other": "x"}
 	assert.Equal(t, syncplan.FieldsFromHubSpot(props), d.ContactFields(props))
 	assert.Equal(t, syncplan.FieldsFromHubSpot(nil), d.ContactFields(nil))
@@ -121,4 +126,18 @@ func TestCheckDefinitions(t *testing.T) {
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}
+}
+
+// The README documents the built-in mapping as a file; that file must be the built-in mapping.
+func TestREADMEDocumentsTheDefault(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(raw), "## Field mapping")
+	require.True(t, ok)
+	_, block, ok := strings.Cut(section, "```yaml\n")
+	require.True(t, ok)
+	block, _, _ = strings.Cut(block, "```")
+	f, err := Parse([]byte(block))
+	require.NoError(t, err)
+	assert.Equal(t, Default(), f)
 }
