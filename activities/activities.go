@@ -49,7 +49,7 @@ type Activities struct {
 }
 
 func (a *Activities) fieldMapping() mapping.File {
-	if len(a.Mapping.Fields) == 0 {
+	if len(a.Mapping.Fields) == 0 && a.Mapping.Status == nil {
 		return mapping.Default()
 	}
 	return a.Mapping

@@ -6,6 +6,7 @@ import (
 
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -25,6 +26,9 @@ type Contact struct {
 	// Resolver is ResolverAssociations when the deal comes from the contact's associations
 	// (ResolveDeal); empty means the deal id property, as before.
 	Resolver string `json:"resolver,omitempty"`
+	// StatusProperty is the HubSpot enumeration property the ClientSuccess contact status is
+	// written to (a to_hubspot status mapping); empty, as in older histories, means no status sync.
+	StatusProperty string `json:"statusProperty,omitempty"`
 }
 
 // ReadContact reads the contact's checkbox, deal id and the fields the mapping feeds from HubSpot. A missing contact is a
@@ -52,6 +56,9 @@ func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact
 	}
 	if a.Resolver.associations() {
 		c.Resolver = ResolverAssociations
+	}
+	if m.Status != nil && m.Status.Direction == mapping.ToHubSpot {
+		c.StatusProperty = m.Status.HubSpot
 	}
 	return c, nil
 }

@@ -43,6 +43,8 @@ type SyncContactResult struct {
 	ClientID         int64            `json:"clientId,omitempty"`
 	ClientName       string           `json:"clientName,omitempty"`
 	Changes          []Change         `json:"changes,omitempty"`
+	// Status is what the status write to HubSpot did, when a status mapping is configured.
+	Status *activities.PushStatusResult `json:"status,omitempty"`
 }
 
 // SyncContact brings one HubSpot contact's ClientSuccess record in line: check the checkbox,
@@ -166,6 +168,17 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 	}
 	if up.Action != syncplan.Unchanged {
 		res.Changes = append(res.Changes, Change{Action: string(up.Action), ClientID: client.ID, ContactID: up.ContactID})
+	}
+	// Only histories whose ReadContact carried a status property (configuration, off by
+	// default) have this step, so older histories replay unchanged.
+	if contact.StatusProperty != "" {
+		var st activities.PushStatusResult
+		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write the ClientSuccess status of %s (%s) into HubSpot %s", name, id, contact.StatusProperty)),
+			a.PushContactStatus, activities.PushStatusInput{HubSpotContactID: id, ClientID: client.ID, ContactID: up.ContactID, Property: contact.StatusProperty}).Get(ctx, &st); err != nil {
+			res.Outcome, res.Reason = syncplan.Failed, err.Error()
+			return res, err
+		}
+		res.Status = &st
 	}
 	if len(removed) > 0 {
 		return done(syncplan.Moved, fmt.Sprintf("moved %s to client %s (%d)", name, client.Name, client.ID))

@@ -32,8 +32,9 @@ func newMapping(lc fx.Lifecycle, cfg config.Worker, hs *hubspot.Client, cs *clie
 
 // LoadMapping reads and checks a mapping file. This worker applies the six standard fields, each
 // fed from a HubSpot property (direction to_clientsuccess); a file asking for less (an unmapped
-// field would be blanked) or more (custom fields, other directions, status) is
-// refused at start-up rather than accepted and silently not applied.
+// field would be blanked) or more (custom fields, other directions, status from HubSpot) is
+// refused at start-up rather than accepted and silently not applied. A status mapping is applied
+// in direction to_hubspot.
 func LoadMapping(path string) (mapping.File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -55,8 +56,8 @@ func LoadMapping(path string) (mapping.File, error) {
 		// The sync writes all six standard fields; an unmapped one would be blanked.
 		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: ClientSuccess fields %s are not mapped; this worker writes every standard field, so each needs a HubSpot property (direction %s)", path, strings.Join(missing, ", "), mapping.ToClientSuccess)
 	}
-	if m.Status != nil {
-		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: status (hubspot %q): status sync is not done by this worker yet", path, m.Status.HubSpot)
+	if m.Status != nil && m.Status.Direction != mapping.ToHubSpot {
+		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: status (hubspot %q): direction %s is not synced by this worker yet; use %s", path, m.Status.HubSpot, m.Status.Direction, mapping.ToHubSpot)
 	}
 	return m, nil
 }

@@ -34,6 +34,7 @@ func mappingFakes(t *testing.T) config.Worker {
 	hs.Seed(hubspotfake.Fixture{Properties: map[string][]hubspotfake.Property{"contacts": {
 		{Name: "nickname", Label: "Nickname", Type: "string", FieldType: "text"},
 		{Name: "birthday", Label: "Birthday", Type: "date", FieldType: "date"},
+		{Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}},
 	}}})
 	cs := csfake.New(csfake.Options{Username: "u@example.com", Password: "p"})
 	hsSrv, csSrv := httptest.NewServer(hs), httptest.NewServer(cs)
@@ -91,7 +92,17 @@ func TestMappingFileCheckedAtStart(t *testing.T) {
 		assert.Equal(t, "Al", fields.FirstName, "first name comes from nickname now")
 		assert.Equal(t, "a@x.com", fields.Email)
 	})
+	t.Run("a status mapping onto an enumeration is used", func(t *testing.T) {
+		c := cfg
+		c.FieldMappingFile = writeMapping(t, goodMapping+titleMapping+"status: {hubspot: cs_status, direction: to_hubspot}\n")
+		got, err := startMapping(t, c)
+		require.NoError(t, err)
+		require.NotNil(t, got.Status)
+		assert.Equal(t, "cs_status", got.Status.HubSpot)
+	})
 	cases := []struct{ name, body, want string }{
+		{"status onto a non-enumeration stops the start", goodMapping + titleMapping + "status: {hubspot: nickname, direction: to_hubspot}\n",
+			`status: HubSpot contact property "nickname" is of type string, not enumeration`},
 		{"unknown property stops the start", goodMapping + "  - {hubspot: no_such_prop, clientsuccess: title, direction: to_clientsuccess}\n",
 			`HubSpot contact property "no_such_prop" does not exist (mapped to ClientSuccess field "title")`},
 		{"type mismatch stops the start", goodMapping + "  - {hubspot: birthday, clientsuccess: title, direction: to_clientsuccess}\n",
@@ -114,7 +125,7 @@ func TestLoadMappingRefusesWhatItDoesNotApply(t *testing.T) {
 		{"unmapped standard field", goodMapping, "ClientSuccess fields title are not mapped"},
 		{"custom field", goodMapping + titleMapping + "  - {hubspot: seats, custom: Seats, direction: to_clientsuccess}\n", `ClientSuccess custom field "Seats": custom fields are not synced by this worker yet`},
 		{"other direction", goodMapping + "  - {hubspot: jobtitle, clientsuccess: title, direction: to_hubspot}\n", "direction to_hubspot is not synced by this worker yet"},
-		{"status", goodMapping + titleMapping + "status: {hubspot: cs_status, direction: to_hubspot}\n", "status sync is not done by this worker yet"},
+		{"status from HubSpot", goodMapping + titleMapping + "status: {hubspot: cs_status, direction: both, owner: hubspot}\n", "status (hubspot \"cs_status\"): direction both is not synced by this worker yet"},
 		{"malformed", "fields: {", "FIELD_MAPPING_FILE"},
 	}
 	for _, c := range cases {
