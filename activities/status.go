@@ -14,13 +14,15 @@ type PushStatusInput struct {
 	ClientID         int64  `json:"clientId"`
 	ContactID        int64  `json:"contactId"`
 	Property         string `json:"property"`
+	// DryRun computes the value and whether it would be written, and writes nothing.
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // PushStatusResult says what the status write did.
 type PushStatusResult struct {
 	// Value is the option value HubSpot holds now ("" when cleared).
 	Value   string `json:"value,omitempty"`
-	Written bool   `json:"written,omitempty"`
+	Written bool   `json:"written,omitempty"` // written (or, in a dry run, would be)
 	// Problem names a status that has no option in the property (and the allowed options);
 	// nothing was written. It is a recorded result, not a failure to retry.
 	Problem string `json:"problem,omitempty"`
@@ -66,6 +68,9 @@ func (a *Activities) PushContactStatus(ctx context.Context, in PushStatusInput) 
 	}
 	if obj.Properties[in.Property] == value {
 		return PushStatusResult{Value: value}, nil
+	}
+	if in.DryRun {
+		return PushStatusResult{Value: value, Written: true}, nil
 	}
 	if _, err := a.HubSpot.UpdateObject(ctx, "contacts", in.HubSpotContactID, map[string]string{in.Property: value}); err != nil {
 		return PushStatusResult{}, toTemporal(err)

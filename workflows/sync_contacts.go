@@ -28,6 +28,8 @@ type SyncContactsInput struct {
 	PageSize       int           `json:"pageSize,omitempty"`       // contacts listed per search call (≤ 200)
 	ContactsPerRun int           `json:"contactsPerRun,omitempty"` // contacts per run before continue-as-new
 	StepTimeout    time.Duration `json:"stepTimeout,omitempty"`    // passed to each SyncContact
+	// DryRun plans every contact's sync without writing; the result lists the plans.
+	DryRun bool `json:"dryRun,omitempty"`
 
 	Carried *BatchProgress `json:"carried,omitempty"`
 }
@@ -38,6 +40,8 @@ type BatchProgress struct {
 	Total   int                      `json:"total"`
 	Counts  map[syncplan.Outcome]int `json:"counts"`
 	Runs    int                      `json:"runs"`
+	// Planned are the dry-run children's results, in completion order (dry runs only).
+	Planned []SyncContactResult `json:"planned,omitempty"`
 }
 
 // SyncContactsResult counts what the batch did, by outcome.
@@ -45,6 +49,8 @@ type SyncContactsResult struct {
 	Total  int                      `json:"total"`
 	Counts map[syncplan.Outcome]int `json:"counts"`
 	Runs   int                      `json:"runs"` // executions in the continue-as-new chain
+	// Planned lists, for a dry run, what each contact's sync would do.
+	Planned []SyncContactResult `json:"planned,omitempty"`
 }
 
 // ProgressQuery is the name of the query on SyncContacts that returns its Progress, e.g.
@@ -90,13 +96,23 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 		opts.StaticSummary = ContactSummary(contactID)
 		// Searchable while it runs; the child adds its outcome and client when it ends.
 		opts.TypedSearchAttributes = temporal.NewSearchAttributes(HubSpotContactIDKey.ValueSet(contactID))
+		if in.DryRun {
+			// A plan is not a sync: its own id, and no search attributes to be found by.
+			opts.WorkflowID = DryRunContactWorkflowID(contactID)
+			opts.StaticSummary = "dry run: " + opts.StaticSummary
+			opts.TypedSearchAttributes = temporal.SearchAttributes{}
+		}
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
-			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals})
+			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals, DryRun: in.DryRun})
 		inFlight++
 		selector.AddFuture(f, func(f workflow.Future) {
 			inFlight--
 			p.Total++
-			p.Counts[childOutcome(ctx, f)]++
+			r, outcome := childOutcome(ctx, f)
+			p.Counts[outcome]++
+			if in.DryRun {
+				p.Planned = append(p.Planned, r)
+			}
 		})
 	}
 
@@ -130,7 +146,7 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 				selector.Select(ctx)
 			}
 			if last {
-				return SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs}, nil
+				return SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs, Planned: p.Planned}, nil
 			}
 			in.Carried = p
 			return SyncContactsResult{}, workflow.NewContinueAsNewError(ctx, SyncContacts, in)
@@ -140,18 +156,18 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 
 // childOutcome reads a finished child's outcome; a failed child counts as Failed and a child
 // refused because a sync of the same contact is already running counts as AlreadyRunning.
-func childOutcome(ctx workflow.Context, f workflow.Future) syncplan.Outcome {
+func childOutcome(ctx workflow.Context, f workflow.Future) (SyncContactResult, syncplan.Outcome) {
 	var r SyncContactResult
 	err := f.Get(ctx, &r)
 	var running *temporal.ChildWorkflowExecutionAlreadyStartedError
 	switch {
 	case errors.As(err, &running):
-		return syncplan.AlreadyRunning
+		return r, syncplan.AlreadyRunning
 	case err != nil:
 		workflow.GetLogger(ctx).Warn("contact sync failed", "error", err)
-		return syncplan.Failed
+		return r, syncplan.Failed
 	}
-	return r.Outcome
+	return r, r.Outcome
 }
 
 func withBatchDefaults(in SyncContactsInput) SyncContactsInput {
