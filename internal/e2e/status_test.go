@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
+	"github.com/cssync/cssync/activities"
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/devstack"
@@ -15,6 +17,7 @@ import (
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/hubspot"
 	"github.com/cssync/cssync/internal/syncplan"
+	"github.com/cssync/cssync/workflows"
 )
 
 // TestContactStatusReachesHubSpotAsTheExactOption: with a status mapping, a contact whose
@@ -66,6 +69,18 @@ status: {hubspot: cs_status, direction: to_hubspot}
 		require.NoError(t, err)
 	}
 	setStatus(1) // {1, "A", "Active"}
+	// A dry run plans the status write and writes nothing.
+	dry, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.DryRunContactWorkflowID(example.ContactID), TaskQueue: s.cfg.Temporal.TaskQueue},
+		workflows.SyncContact, workflows.SyncContactInput{HubSpotContactID: example.ContactID, DryRun: true})
+	require.NoError(t, err)
+	var planned workflows.SyncContactResult
+	require.NoError(t, dry.Get(ctx, &planned))
+	require.True(t, planned.DryRun)
+	require.Equal(t, syncplan.Unchanged, planned.Outcome, planned.Reason)
+	require.NotNil(t, planned.Status)
+	require.Equal(t, activities.PushStatusResult{Value: "active", Written: true}, *planned.Status)
+	require.Equal(t, 0, s.fakes.HubSpot.Writes(), "the dry run wrote nothing")
+
 	second := s.syncContact(example.ContactID)
 	require.Equal(t, syncplan.Unchanged, second.Outcome, second.Reason)
 	require.NotNil(t, second.Status)
