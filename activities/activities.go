@@ -8,6 +8,7 @@ import (
 
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -49,4 +50,14 @@ type Activities struct {
 	// Temporal reads the previous batch's watermark (FindPreviousBatch); nil turns incremental
 	// runs into an error.
 	Temporal client.Client
+	// Mapping says which HubSpot properties feed which ClientSuccess fields; the zero value
+	// means mapping.Default, the built-in mapping.
+	Mapping mapping.File
+}
+
+func (a *Activities) fieldMapping() mapping.File {
+	if len(a.Mapping.Fields) == 0 && a.Mapping.Status == nil {
+		return mapping.Default()
+	}
+	return a.Mapping
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -169,4 +170,24 @@ func TestAPIErrorsCarryTheRetryDecision(t *testing.T) {
 	require.Equal(t, "ClientSuccess.auth", appErr.Type())
 	require.True(t, appErr.NonRetryable(), "wrong credentials stop at once")
 	require.NotContains(t, err.Error(), "wrong-secret")
+}
+
+func TestReadContactFollowsTheFieldMapping(t *testing.T) {
+	f := newFixture(t)
+	f.hs.Put("contacts", "51", map[string]string{"email": "bh@hubspot.com", "firstname": "Brian", "nickname": " Bri ", "jobtitle": "CEO", "sync": "true"})
+	read := func() syncplan.ContactFields {
+		v, err := f.env.ExecuteActivity(f.acts.ReadContact, "51")
+		require.NoError(t, err)
+		var c Contact
+		require.NoError(t, v.Get(&c))
+		return c.Fields
+	}
+	require.Equal(t, syncplan.ContactFields{Email: "bh@hubspot.com", FirstName: "Brian", Title: "CEO"}, read(), "zero mapping is the built-in one")
+
+	m := mapping.Default()
+	m.Fields[1].HubSpot = "nickname"  // firstName
+	m.Fields[3].HubSpot = "firstname" // title, to tell the sources apart
+	require.NoError(t, m.Check())
+	f.acts.Mapping = m
+	require.Equal(t, syncplan.ContactFields{Email: "bh@hubspot.com", FirstName: "Bri", Title: "Brian"}, read(), "fields come from the mapped properties")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -27,12 +28,16 @@ type Contact struct {
 	// Resolver is ResolverAssociations when the deal comes from the contact's associations
 	// (ResolveDeal); empty means the deal id property, as before.
 	Resolver string `json:"resolver,omitempty"`
+	// StatusProperty is the HubSpot enumeration property the ClientSuccess contact status is
+	// written to (a to_hubspot status mapping); empty, as in older histories, means no status sync.
+	StatusProperty string `json:"statusProperty,omitempty"`
 }
 
-// ReadContact reads the contact's checkbox, deal id and mapped fields. A missing contact is a
+// ReadContact reads the contact's checkbox, deal id and the fields the mapping feeds from HubSpot. A missing contact is a
 // result (Found false), not an error.
 func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact, error) {
-	props := append([]string{a.Properties.SyncCheckbox, a.Properties.DealID}, syncplan.ContactProperties...)
+	m := a.fieldMapping()
+	props := append([]string{a.Properties.SyncCheckbox, a.Properties.DealID}, m.HubSpotProperties()...)
 	obj, err := a.HubSpot.GetObject(ctx, "contacts", contactID, props)
 	if apierr.Is(err, apierr.NotFound) {
 		return Contact{ID: contactID}, nil
@@ -40,7 +45,7 @@ func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact
 	if err != nil {
 		return Contact{}, toTemporal(err)
 	}
-	fields := syncplan.FieldsFromHubSpot(obj.Properties)
+	fields := m.ContactFields(obj.Properties)
 	c := Contact{
 		ID:          obj.ID,
 		Found:       true,
@@ -53,6 +58,9 @@ func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact
 	}
 	if a.Resolver.associations() {
 		c.Resolver = ResolverAssociations
+	}
+	if m.Status != nil && m.Status.Direction == mapping.ToHubSpot {
+		c.StatusProperty = m.Status.HubSpot
 	}
 	return c, nil
 }

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
@@ -20,6 +21,8 @@ type PreviousBatch struct {
 	// necessarily seen by it. LastFull is the start of the latest full run in the chain of runs.
 	NextWatermark time.Time `json:"nextWatermark,omitzero"`
 	LastFull      time.Time `json:"lastFull,omitzero"`
+	// DryRun marks a batch that only planned; it never carries a watermark on.
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // previousBatchSearch is how many recent completed batches are looked at; the latest to close wins.
@@ -39,19 +42,22 @@ func (a *Activities) FindPreviousBatch(ctx context.Context) (PreviousBatch, erro
 	if err != nil {
 		return PreviousBatch{}, err
 	}
+	// Latest to close first; dry runs wrote nothing, so they are passed over.
+	execs := resp.Executions
+	sort.SliceStable(execs, func(i, j int) bool { return execs[i].GetCloseTime().AsTime().After(execs[j].GetCloseTime().AsTime()) })
 	var latest PreviousBatch
-	var closed time.Time
-	for _, e := range resp.Executions {
-		if t := e.GetCloseTime().AsTime(); latest.RunID == "" || t.After(closed) {
-			latest.WorkflowID, latest.RunID, closed = e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId(), t
+	for _, e := range execs {
+		latest = PreviousBatch{WorkflowID: e.GetExecution().GetWorkflowId(), RunID: e.GetExecution().GetRunId()}
+		// The result is SyncContactsResult; only the fields PreviousBatch shares are decoded.
+		if err := a.Temporal.GetWorkflow(ctx, latest.WorkflowID, latest.RunID).Get(ctx, &latest); err != nil {
+			return PreviousBatch{}, fmt.Errorf("reading the result of batch %s (run %s): %w", latest.WorkflowID, latest.RunID, err)
+		}
+		if !latest.DryRun {
+			break
 		}
 	}
-	if latest.RunID == "" {
+	if latest.RunID == "" || latest.DryRun {
 		return PreviousBatch{}, nil
-	}
-	// The result is SyncContactsResult; only the fields PreviousBatch shares are decoded.
-	if err := a.Temporal.GetWorkflow(ctx, latest.WorkflowID, latest.RunID).Get(ctx, &latest); err != nil {
-		return PreviousBatch{}, fmt.Errorf("reading the result of batch %s (run %s): %w", latest.WorkflowID, latest.RunID, err)
 	}
 	latest.Found = !latest.NextWatermark.IsZero()
 	return latest, nil

@@ -9,10 +9,19 @@ func ContactWorkflowID(hubspotContactID string) string { return "sync-contact-" 
 // BatchWorkflowID is the workflow id of a batch run started by hand (schedules add their own suffix).
 const BatchWorkflowID = "sync-contacts"
 
+// DryRunBatchWorkflowID is the workflow id of a batch dry run started by hand.
+const DryRunBatchWorkflowID = "sync-contacts-dry-run"
+
 // ScheduleID is the id of the Temporal Schedule that runs the batch.
 const ScheduleID = "sync-contacts-schedule"
 
 // ContactSummary is the static summary the Web UI shows for a contact's sync.
 func ContactSummary(hubspotContactID string) string {
 	return "sync HubSpot contact " + hubspotContactID
+}
+
+// DryRunContactWorkflowID is the workflow id of a dry run of one contact's sync, apart from the
+// real syncs' ids so a plan never blocks (or is blocked by) a real sync.
+func DryRunContactWorkflowID(hubspotContactID string) string {
+	return "dry-run-sync-contact-" + hubspotContactID
 }

@@ -137,3 +137,15 @@ func TestFullBatchRecordsItsStart(t *testing.T) {
 	require.Equal(t, start.UTC(), res.NextWatermark.UTC())
 	env.AssertExpectations(t)
 }
+
+func TestDryRunBatchCarriesNoWatermark(t *testing.T) {
+	start := time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
+	p := &BatchProgress{Total: 3, Counts: map[syncplan.Outcome]int{syncplan.Created: 3}, Window: Window{StartedAt: start, LastFull: start}}
+	real := batchResult(p, false)
+	require.Equal(t, start, real.NextWatermark)
+	require.False(t, real.DryRun)
+	plan := batchResult(p, true)
+	require.True(t, plan.DryRun)
+	require.True(t, plan.NextWatermark.IsZero(), "a dry run wrote nothing, so it must not move the watermark")
+	require.True(t, plan.LastFull.IsZero())
+}

@@ -51,6 +51,9 @@ func recordOutcome(ctx workflow.Context, res SyncContactResult, err error) {
 		details += ": " + res.Reason
 	}
 	workflow.SetCurrentDetails(ctx, details)
+	if res.DryRun {
+		return // a plan is not a sync: no metric, no search attributes
+	}
 	// Replay-safe: the SDK drops metrics and logs while replaying.
 	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"outcome": string(outcome)}).Counter(SyncsMetric).Inc(1)
 	logger := workflow.GetLogger(ctx)

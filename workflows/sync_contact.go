@@ -20,6 +20,9 @@ type SyncContactInput struct {
 	// Deals are the contact's associated deal ids when a batch read them already (associations
 	// resolver only); nil means SyncContact reads them itself.
 	Deals *PrefetchedDeals `json:"deals,omitempty"`
+	// DryRun plans the sync without writing anything: the result's Outcome and Changes say what a
+	// real run would do. Older histories (false) run the same steps as before.
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // PrefetchedDeals is a contact's associated deal ids, read by SyncContacts in one batch call.
@@ -43,6 +46,10 @@ type SyncContactResult struct {
 	ClientID         int64            `json:"clientId,omitempty"`
 	ClientName       string           `json:"clientName,omitempty"`
 	Changes          []Change         `json:"changes,omitempty"`
+	// Status is what the status write to HubSpot did, when a status mapping is configured.
+	Status *activities.PushStatusResult `json:"status,omitempty"`
+	// DryRun marks a planned result: nothing was written.
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // SyncContact brings one HubSpot contact's ClientSuccess record in line: check the checkbox,
@@ -59,7 +66,7 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
 	var a *activities.Activities
 	id := in.HubSpotContactID
-	res := SyncContactResult{HubSpotContactID: id}
+	res := SyncContactResult{HubSpotContactID: id, DryRun: in.DryRun}
 	if _, err := syncplan.ParseDealID(id); err != nil {
 		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("hubspotContactId %q is not a HubSpot record id", syncplan.Clip(id, 40)), "InvalidInput", nil)
 	}
@@ -137,6 +144,9 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 		return done(syncplan.Conflict, fmt.Sprintf("client %s (%d) already has contact %d with email %s, not created by the sync; nothing written",
 			client.Name, client.ID, plan.Conflict.ContactID, contact.Fields.Email))
 	}
+	if in.DryRun {
+		return dryRun(ctx, in, res, contact, client, plan)
+	}
 
 	var removed []syncplan.Record
 	for _, r := range plan.Remove {
@@ -166,6 +176,17 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 	}
 	if up.Action != syncplan.Unchanged {
 		res.Changes = append(res.Changes, Change{Action: string(up.Action), ClientID: client.ID, ContactID: up.ContactID})
+	}
+	// Only histories whose ReadContact carried a status property (configuration, off by
+	// default) have this step, so older histories replay unchanged.
+	if contact.StatusProperty != "" {
+		var st activities.PushStatusResult
+		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write the ClientSuccess status of %s (%s) into HubSpot %s", name, id, contact.StatusProperty)),
+			a.PushContactStatus, activities.PushStatusInput{HubSpotContactID: id, ClientID: client.ID, ContactID: up.ContactID, Property: contact.StatusProperty}).Get(ctx, &st); err != nil {
+			res.Outcome, res.Reason = syncplan.Failed, err.Error()
+			return res, err
+		}
+		res.Status = &st
 	}
 	if len(removed) > 0 {
 		return done(syncplan.Moved, fmt.Sprintf("moved %s to client %s (%d)", name, client.Name, client.ID))
@@ -208,7 +229,7 @@ func resolveByAssociations(ctx workflow.Context, in SyncContactInput, contact ac
 		a.ResolveDeal, rin).Get(ctx, &r); err != nil {
 		return r, err
 	}
-	if r.Found && r.WriteBack {
+	if r.Found && r.WriteBack && !in.DryRun {
 		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write deal id %s into contact %s", r.DealID, id)),
 			a.WriteDealID, activities.WriteDealIDInput{HubSpotContactID: id, DealID: r.DealID}).Get(ctx, nil); err != nil {
 			return r, err
@@ -224,4 +245,37 @@ func clientLabel(name string, id int64) string {
 		return fmt.Sprint(id)
 	}
 	return fmt.Sprintf("%s (%d)", name, id)
+}
+
+// dryRun reports what the plan would write, without writing: removals, then a create, an update
+// (fields differ from the record on the target client) or nothing, and the status write when a
+// status mapping is on and the record already exists on the target client.
+func dryRun(ctx workflow.Context, in SyncContactInput, res SyncContactResult, contact activities.Contact, client activities.ClientRef, plan syncplan.Plan) (SyncContactResult, error) {
+	var a *activities.Activities
+	for _, r := range plan.Remove {
+		res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
+	}
+	action := syncplan.Created
+	switch {
+	case plan.Keep == nil:
+		res.Changes = append(res.Changes, Change{Action: string(syncplan.Created), ClientID: client.ID})
+	case plan.Keep.Fields != contact.Fields:
+		action = syncplan.Updated
+		res.Changes = append(res.Changes, Change{Action: string(syncplan.Updated), ClientID: client.ID, ContactID: plan.Keep.ContactID})
+	default:
+		action = syncplan.Unchanged
+	}
+	if contact.StatusProperty != "" && plan.Keep != nil {
+		var st activities.PushStatusResult
+		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("plan the status write of contact %s into HubSpot %s", in.HubSpotContactID, contact.StatusProperty)),
+			a.PushContactStatus, activities.PushStatusInput{HubSpotContactID: in.HubSpotContactID, ClientID: client.ID, ContactID: plan.Keep.ContactID, Property: contact.StatusProperty, DryRun: true}).Get(ctx, &st); err != nil {
+			return res, err
+		}
+		res.Status = &st
+	}
+	if len(plan.Remove) > 0 {
+		action = syncplan.Moved
+	}
+	res.Outcome, res.Reason = action, fmt.Sprintf("dry run: would be %s on client %s (%d); nothing written", action, client.Name, client.ID)
+	return res, nil
 }

@@ -35,6 +35,8 @@ type SyncContactsInput struct {
 	PageSize       int           `json:"pageSize,omitempty"`       // contacts listed per search call (≤ 200)
 	ContactsPerRun int           `json:"contactsPerRun,omitempty"` // contacts per run before continue-as-new
 	StepTimeout    time.Duration `json:"stepTimeout,omitempty"`    // passed to each SyncContact
+	// DryRun plans every contact's sync without writing; the result lists the plans.
+	DryRun bool `json:"dryRun,omitempty"`
 
 	// Incremental lists only checked contacts modified since the previous completed batch on
 	// this task queue started (less Overlap), and runs a full batch instead when there is no
@@ -52,6 +54,8 @@ type BatchProgress struct {
 	Total   int                      `json:"total"`
 	Counts  map[syncplan.Outcome]int `json:"counts"`
 	Runs    int                      `json:"runs"`
+	// Planned are the dry-run children's results, in completion order (dry runs only).
+	Planned []SyncContactResult `json:"planned,omitempty"`
 	// Window is what the chain lists, decided by its first run.
 	Window Window `json:"window,omitzero"`
 }
@@ -87,6 +91,10 @@ type SyncContactsResult struct {
 	NextWatermark time.Time `json:"nextWatermark,omitzero"`
 	LastFull      time.Time `json:"lastFull,omitzero"`
 	Why           string    `json:"why,omitempty"`
+	// Planned lists, for a dry run, what each contact's sync would do.
+	Planned []SyncContactResult `json:"planned,omitempty"`
+	// DryRun marks a batch that only planned: the next incremental batch ignores it.
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // ProgressQuery is the name of the query on SyncContacts that returns its Progress, e.g.
@@ -147,13 +155,23 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 		opts.StaticSummary = ContactSummary(contactID)
 		// Searchable while it runs; the child adds its outcome and client when it ends.
 		opts.TypedSearchAttributes = temporal.NewSearchAttributes(HubSpotContactIDKey.ValueSet(contactID))
+		if in.DryRun {
+			// A plan is not a sync: its own id, and no search attributes to be found by.
+			opts.WorkflowID = DryRunContactWorkflowID(contactID)
+			opts.StaticSummary = "dry run: " + opts.StaticSummary
+			opts.TypedSearchAttributes = temporal.SearchAttributes{}
+		}
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
-			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals})
+			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals, DryRun: in.DryRun})
 		inFlight++
 		selector.AddFuture(f, func(f workflow.Future) {
 			inFlight--
 			p.Total++
-			p.Counts[childOutcome(ctx, f)]++
+			r, outcome := childOutcome(ctx, f)
+			p.Counts[outcome]++
+			if in.DryRun {
+				p.Planned = append(p.Planned, r)
+			}
 		})
 	}
 
@@ -194,7 +212,7 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 				selector.Select(ctx)
 			}
 			if last {
-				return batchResult(p), nil
+				return batchResult(p, in.DryRun), nil
 			}
 			in.Carried = p
 			return SyncContactsResult{}, workflow.NewContinueAsNewError(ctx, SyncContacts, in)
@@ -221,32 +239,35 @@ func chooseWindow(in SyncContactsInput, prev activities.PreviousBatch, now time.
 }
 
 // batchResult is the chain's result; a failed contact holds the watermark back so the next
-// incremental batch lists it again.
-func batchResult(p *BatchProgress) SyncContactsResult {
+// incremental batch lists it again, and a dry run, which wrote nothing, carries none on.
+func batchResult(p *BatchProgress, dryRun bool) SyncContactsResult {
 	w := p.Window
-	next := w.StartedAt
-	if p.Counts[syncplan.Failed] > 0 {
-		next = w.Watermark
+	r := SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs, Planned: p.Planned,
+		Incremental: !w.Since.IsZero(), Since: w.Since, Watermark: w.Watermark, Why: w.Why, DryRun: dryRun}
+	if dryRun {
+		return r
 	}
-	return SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs,
-		Incremental: !w.Since.IsZero(), Since: w.Since, Watermark: w.Watermark,
-		NextWatermark: next, LastFull: w.LastFull, Why: w.Why}
+	r.NextWatermark, r.LastFull = w.StartedAt, w.LastFull
+	if p.Counts[syncplan.Failed] > 0 {
+		r.NextWatermark = w.Watermark
+	}
+	return r
 }
 
 // childOutcome reads a finished child's outcome; a failed child counts as Failed and a child
 // refused because a sync of the same contact is already running counts as AlreadyRunning.
-func childOutcome(ctx workflow.Context, f workflow.Future) syncplan.Outcome {
+func childOutcome(ctx workflow.Context, f workflow.Future) (SyncContactResult, syncplan.Outcome) {
 	var r SyncContactResult
 	err := f.Get(ctx, &r)
 	var running *temporal.ChildWorkflowExecutionAlreadyStartedError
 	switch {
 	case errors.As(err, &running):
-		return syncplan.AlreadyRunning
+		return r, syncplan.AlreadyRunning
 	case err != nil:
 		workflow.GetLogger(ctx).Warn("contact sync failed", "error", err)
-		return syncplan.Failed
+		return r, syncplan.Failed
 	}
-	return r.Outcome
+	return r, r.Outcome
 }
 
 func withBatchDefaults(in SyncContactsInput) SyncContactsInput {

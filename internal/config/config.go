@@ -96,6 +96,9 @@ type Worker struct {
 	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
 	// turns it off.
 	MetricsAddress string `env:"METRICS_ADDRESS" envDefault:":9090"`
+	// FieldMappingFile is a YAML field mapping (see internal/mapping); empty means the built-in
+	// mapping. It is read, and checked against HubSpot and ClientSuccess, at start-up.
+	FieldMappingFile string `env:"FIELD_MAPPING_FILE"`
 }
 
 // Off is the address value that turns an endpoint off. An empty variable cannot: the

@@ -175,6 +175,7 @@ func Env(c config.Worker) []string {
 		"PAYLOAD_CODEC_KEYS=" + c.Temporal.PayloadCodecKeys,
 		"CODEC_SERVER_ADDRESS=" + c.CodecServer.Address, "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
 		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin,
+		"FIELD_MAPPING_FILE=" + c.FieldMappingFile,
 	}
 }
 

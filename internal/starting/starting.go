@@ -37,11 +37,15 @@ func SyncContact(ctx context.Context, c client.Client, taskQueue string, in work
 
 // StartBatch starts a batch run (or joins the one running) and returns its handle.
 func StartBatch(ctx context.Context, c client.Client, taskQueue string, in workflows.SyncContactsInput) (client.WorkflowRun, error) {
+	id, summary := workflows.BatchWorkflowID, "sync every checked HubSpot contact"
+	if in.DryRun { // its own id, so a plan never joins a run that writes
+		id, summary = workflows.DryRunBatchWorkflowID, "dry run: plan the sync of every checked HubSpot contact"
+	}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.BatchWorkflowID,
+		ID:                       id,
 		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            "sync every checked HubSpot contact",
+		StaticSummary:            summary,
 	}, workflows.SyncContacts, in)
 	if err != nil {
 		return nil, fmt.Errorf("starting batch run: %w", err)

@@ -27,6 +27,7 @@ import (
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/payloadcrypt"
 	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/workflows"
@@ -37,7 +38,7 @@ func Options(cfg config.Worker, logger *slog.Logger) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg, logger),
 		fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: logger.With("component", "fx")} }),
-		fx.Provide(newMetrics, newHubSpot, newClientSuccess, newActivities, newTemporalClient, newWorker),
+		fx.Provide(newMetrics, newHubSpot, newClientSuccess, newMapping, newActivities, newTemporalClient, newWorker),
 		fx.Invoke(func(worker.Worker) {}, startHealth, startMetrics, startCodecServer),
 	)
 }
@@ -74,8 +75,9 @@ func limiter(perSecond float64, burst int) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(perSecond), burst)
 }
 
-func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API, tc client.Client) *activities.Activities {
+func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API, tc client.Client, m mapping.File) *activities.Activities {
 	return &activities.Activities{
+		Mapping:       m,
 		HubSpot:       hs,
 		ClientSuccess: cs,
 		Clients:       activities.NewClientCache(cfg.ClientSuccess.ClientCacheTTL),
@@ -209,7 +211,8 @@ func startHealth(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) {
 }
 
 // NewActivities builds the activities and their API clients from a configuration, outside fx,
-// for tools that call the steps directly (the benchmark's sequential baseline).
+// for tools that call the steps directly (the benchmark's sequential baseline). It uses the
+// built-in field mapping.
 func NewActivities(cfg config.Worker) *activities.Activities {
-	return newActivities(cfg, newHubSpot(cfg, nil), newClientSuccess(cfg, nil), nil)
+	return newActivities(cfg, newHubSpot(cfg, nil), newClientSuccess(cfg, nil), nil, mapping.Default())
 }

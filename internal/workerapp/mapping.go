@@ -1,0 +1,97 @@
+package workerapp
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.uber.org/fx"
+
+	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
+)
+
+// newMapping reads FIELD_MAPPING_FILE (the built-in mapping when it is not set) and, for a file,
+// checks it against HubSpot and ClientSuccess in a start hook that runs before the worker starts:
+// a mapping that names something that does not exist stops the worker with a message naming it.
+func newMapping(lc fx.Lifecycle, cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API) (mapping.File, error) {
+	if cfg.FieldMappingFile == "" {
+		return mapping.Default(), nil
+	}
+	m, err := LoadMapping(cfg.FieldMappingFile)
+	if err != nil {
+		return mapping.File{}, err
+	}
+	lc.Append(fx.StartHook(func(ctx context.Context) error { return CheckMapping(ctx, cfg.FieldMappingFile, m, hs, cs) }))
+	return m, nil
+}
+
+// LoadMapping reads and checks a mapping file. This worker applies the six standard fields, each
+// fed from a HubSpot property (direction to_clientsuccess); a file asking for less (an unmapped
+// field would be blanked) or more (custom fields, other directions, status from HubSpot) is
+// refused at start-up rather than accepted and silently not applied. A status mapping is applied
+// in direction to_hubspot.
+func LoadMapping(path string) (mapping.File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE: %w", err)
+	}
+	m, err := mapping.Parse(data)
+	if err != nil {
+		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: %w", path, err)
+	}
+	for i, f := range m.Fields {
+		switch {
+		case f.Custom != "":
+			return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: fields[%d]: %s: custom fields are not synced by this worker yet", path, i, f.Target())
+		case f.Direction != mapping.ToClientSuccess:
+			return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: fields[%d] (hubspot %q): direction %s is not synced by this worker yet; use %s", path, i, f.HubSpot, f.Direction, mapping.ToClientSuccess)
+		}
+	}
+	if missing := m.Unmapped(); len(missing) > 0 {
+		// The sync writes all six standard fields; an unmapped one would be blanked.
+		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: ClientSuccess fields %s are not mapped; this worker writes every standard field, so each needs a HubSpot property (direction %s)", path, strings.Join(missing, ", "), mapping.ToClientSuccess)
+	}
+	if m.Status != nil && m.Status.Direction != mapping.ToHubSpot {
+		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: status (hubspot %q): direction %s is not synced by this worker yet; use %s", path, m.Status.HubSpot, m.Status.Direction, mapping.ToHubSpot)
+	}
+	return m, nil
+}
+
+// CheckMapping checks a mapping against the HubSpot contact property definitions and, when it
+// names custom fields, the ClientSuccess contact custom-field definitions.
+func CheckMapping(ctx context.Context, path string, m mapping.File, hs *hubspot.Client, cs *clientsuccess.API) error {
+	props := map[string]mapping.PropertyDef{}
+	for _, name := range m.HubSpotProperties() {
+		p, err := hs.GetProperty(ctx, "contacts", name)
+		if apierr.Is(err, apierr.NotFound) {
+			continue // CheckDefinitions names it
+		}
+		if err != nil {
+			return fmt.Errorf("FIELD_MAPPING_FILE %s: reading HubSpot contact property %q: %w", path, name, err)
+		}
+		def := mapping.PropertyDef{Name: p.Name, Type: p.Type}
+		for _, o := range p.Options {
+			def.Options = append(def.Options, mapping.Option{Value: o.Value, Label: o.Label})
+		}
+		props[name] = def
+	}
+	var customs []mapping.CustomFieldDef
+	if m.CustomFields() {
+		fields, err := cs.ListContactCustomFields(ctx)
+		if err != nil {
+			return fmt.Errorf("FIELD_MAPPING_FILE %s: reading ClientSuccess contact custom fields: %w", path, err)
+		}
+		for _, f := range fields {
+			customs = append(customs, mapping.CustomFieldDef{ID: f.ID, Label: f.Label, Type: f.Type})
+		}
+	}
+	if err := m.CheckDefinitions(props, customs); err != nil {
+		return fmt.Errorf("FIELD_MAPPING_FILE %s: %w", path, err)
+	}
+	return nil
+}

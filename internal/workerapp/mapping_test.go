@@ -1,0 +1,140 @@
+package workerapp
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxtest"
+
+	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/fakes/csfake"
+	"github.com/cssync/cssync/internal/fakes/hubspotfake"
+	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
+)
+
+func writeMapping(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mapping.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
+	return path
+}
+
+// mappingFakes serves the two fakes; HubSpot defines nickname (string) and birthday (date).
+func mappingFakes(t *testing.T) config.Worker {
+	t.Helper()
+	hs := hubspotfake.New(hubspotfake.Options{Token: "pat-test"})
+	hs.Seed(hubspotfake.Fixture{Properties: map[string][]hubspotfake.Property{"contacts": {
+		{Name: "nickname", Label: "Nickname", Type: "string", FieldType: "text"},
+		{Name: "birthday", Label: "Birthday", Type: "date", FieldType: "date"},
+		{Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}},
+	}}})
+	cs := csfake.New(csfake.Options{Username: "u@example.com", Password: "p"})
+	hsSrv, csSrv := httptest.NewServer(hs), httptest.NewServer(cs)
+	t.Cleanup(hsSrv.Close)
+	t.Cleanup(csSrv.Close)
+	return config.Worker{
+		HubSpot:       config.HubSpot{BaseURL: hsSrv.URL, Token: "pat-test", APIFamily: "2026-03"},
+		ClientSuccess: config.ClientSuccess{BaseURL: csSrv.URL + "/v1", Username: "u@example.com", Password: "p"},
+	}
+}
+
+const goodMapping = `fields:
+  - {hubspot: email, clientsuccess: email, direction: to_clientsuccess}
+  - {hubspot: nickname, clientsuccess: firstName, direction: to_clientsuccess}
+  - {hubspot: lastname, clientsuccess: lastName, direction: to_clientsuccess}
+  - {hubspot: phone, clientsuccess: phone, direction: to_clientsuccess}
+  - {hubspot: mobilephone, clientsuccess: mobile, direction: to_clientsuccess}
+`
+const titleMapping = "  - {hubspot: jobtitle, clientsuccess: title, direction: to_clientsuccess}\n"
+
+// startMapping runs the part of the worker graph that reads and checks the mapping.
+func startMapping(t *testing.T, cfg config.Worker) (mapping.File, error) {
+	var got mapping.File
+	app := fxtest.New(t,
+		fx.Supply(cfg),
+		fx.Provide(func(c config.Worker) *hubspot.Client { return newHubSpot(c, nil) }),
+		fx.Provide(func(c config.Worker) *clientsuccess.API { return newClientSuccess(c, nil) }),
+		fx.Provide(newMapping),
+		fx.Populate(&got),
+	)
+	if err := app.Err(); err != nil {
+		return got, err
+	}
+	err := app.Start(context.Background())
+	if err == nil {
+		app.RequireStop()
+	}
+	return got, err
+}
+
+func TestMappingFileCheckedAtStart(t *testing.T) {
+	cfg := mappingFakes(t)
+
+	t.Run("no file: the built-in mapping, no API calls needed", func(t *testing.T) {
+		got, err := startMapping(t, config.Worker{})
+		require.NoError(t, err)
+		assert.Equal(t, mapping.Default(), got)
+	})
+	t.Run("a valid file is used", func(t *testing.T) {
+		c := cfg
+		c.FieldMappingFile = writeMapping(t, goodMapping+titleMapping)
+		got, err := startMapping(t, c)
+		require.NoError(t, err)
+		fields := got.ContactFields(map[string]string{"email": "a@x.com", "nickname": "Al", "firstname": "Albert"})
+		assert.Equal(t, "Al", fields.FirstName, "first name comes from nickname now")
+		assert.Equal(t, "a@x.com", fields.Email)
+	})
+	t.Run("a status mapping onto an enumeration is used", func(t *testing.T) {
+		c := cfg
+		c.FieldMappingFile = writeMapping(t, goodMapping+titleMapping+"status: {hubspot: cs_status, direction: to_hubspot}\n")
+		got, err := startMapping(t, c)
+		require.NoError(t, err)
+		require.NotNil(t, got.Status)
+		assert.Equal(t, "cs_status", got.Status.HubSpot)
+	})
+	cases := []struct{ name, body, want string }{
+		{"status onto a non-enumeration stops the start", goodMapping + titleMapping + "status: {hubspot: nickname, direction: to_hubspot}\n",
+			`status: HubSpot contact property "nickname" is of type string, not enumeration`},
+		{"unknown property stops the start", goodMapping + "  - {hubspot: no_such_prop, clientsuccess: title, direction: to_clientsuccess}\n",
+			`HubSpot contact property "no_such_prop" does not exist (mapped to ClientSuccess field "title")`},
+		{"type mismatch stops the start", goodMapping + "  - {hubspot: birthday, clientsuccess: title, direction: to_clientsuccess}\n",
+			`HubSpot contact property "birthday" is of type date`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := cfg
+			w.FieldMappingFile = writeMapping(t, c.body)
+			_, err := startMapping(t, w)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "FIELD_MAPPING_FILE "+w.FieldMappingFile)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+func TestLoadMappingRefusesWhatItDoesNotApply(t *testing.T) {
+	cases := []struct{ name, body, want string }{
+		{"unmapped standard field", goodMapping, "ClientSuccess fields title are not mapped"},
+		{"custom field", goodMapping + titleMapping + "  - {hubspot: seats, custom: Seats, direction: to_clientsuccess}\n", `ClientSuccess custom field "Seats": custom fields are not synced by this worker yet`},
+		{"other direction", goodMapping + "  - {hubspot: jobtitle, clientsuccess: title, direction: to_hubspot}\n", "direction to_hubspot is not synced by this worker yet"},
+		{"status from HubSpot", goodMapping + titleMapping + "status: {hubspot: cs_status, direction: both, owner: hubspot}\n", "status (hubspot \"cs_status\"): direction both is not synced by this worker yet"},
+		{"malformed", "fields: {", "FIELD_MAPPING_FILE"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := LoadMapping(writeMapping(t, c.body))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+	_, err := LoadMapping(filepath.Join(t.TempDir(), "missing.yaml"))
+	require.ErrorContains(t, err, "FIELD_MAPPING_FILE")
+}
