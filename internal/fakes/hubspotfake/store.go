@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cssync/cssync/internal/hubspot"
 )
 
 // objectTypes are the object types the fake stores.
@@ -62,23 +64,12 @@ type Record struct {
 	CreatedAt  time.Time         `json:"createdAt,omitzero"`
 }
 
-// Option is one allowed value of an enumeration property.
-type Option struct {
-	Label        string `json:"label"`
-	Value        string `json:"value"`
-	DisplayOrder int    `json:"displayOrder"`
-	Hidden       bool   `json:"hidden"`
-}
-
-// Property is a property definition, in HubSpot's JSON shape.
-type Property struct {
-	Name      string   `json:"name"`
-	Label     string   `json:"label"`
-	Type      string   `json:"type"`
-	FieldType string   `json:"fieldType"`
-	GroupName string   `json:"groupName"`
-	Options   []Option `json:"options"`
-}
+// Option and Property are HubSpot's own shapes, shared with the client so the fake cannot drift
+// from what the client decodes.
+type (
+	Option   = hubspot.Option
+	Property = hubspot.Property
+)
 
 // Assoc is an association between two records. TypeID 0 means the pair's default HubSpot-defined
 // type (contact→company 279, contact→deal 4, deal→company 341, and their reverses).
