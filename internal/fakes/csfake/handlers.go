@@ -165,13 +165,22 @@ func (s *Server) postClient(w http.ResponseWriter, r *http.Request) {
 	c.ID = 0
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.StatusID != 0 && !s.validStatusLocked(c.StatusID) {
-		writeJSON(w, http.StatusExpectationFailed, userMessage(fmt.Sprintf("Invalid statusId %d", c.StatusID)))
+	if s.rejectStatusLocked(w, c.StatusID) {
 		return
 	}
 	stored := s.putClientLocked(c)
 	s.wrote()
 	writeJSON(w, http.StatusCreated, clientOf(stored))
+}
+
+// rejectStatusLocked answers 417, as ClientSuccess does, when a client's statusId is not one of
+// the statuses; 0 (not sent) is accepted.
+func (s *Server) rejectStatusLocked(w http.ResponseWriter, statusID int) bool {
+	if statusID == 0 || s.validStatusLocked(statusID) {
+		return false
+	}
+	writeJSON(w, http.StatusExpectationFailed, userMessage(fmt.Sprintf("Invalid statusId %d", statusID)))
+	return true
 }
 
 // putClient replaces a client: fields not sent become empty.
@@ -188,8 +197,7 @@ func (s *Server) putClient(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, userMessage("Client not found"))
 		return
 	}
-	if c.StatusID != 0 && !s.validStatusLocked(c.StatusID) {
-		writeJSON(w, http.StatusExpectationFailed, userMessage(fmt.Sprintf("Invalid statusId %d", c.StatusID)))
+	if s.rejectStatusLocked(w, c.StatusID) {
 		return
 	}
 	stored := s.putClientLocked(c)
