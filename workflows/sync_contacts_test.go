@@ -35,16 +35,22 @@ func pages(n, size int) func(string, int) activities.CheckedPage {
 	}
 }
 
-func TestSyncContactsCountsOutcomesWithBoundedConcurrency(t *testing.T) {
+// pagedBatchEnv is a test environment whose ListCheckedContacts serves ids 1..n in pages of size.
+func pagedBatchEnv(n, size int) (*testsuite.TestWorkflowEnvironment, func(string, int) activities.CheckedPage) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(SyncContact)
-	list := pages(25, 10)
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, mock.Anything, 10).Return(
+	list := pages(n, size)
+	env.OnActivity(a.ListCheckedContacts, mock.Anything, mock.Anything, size).Return(
 		func(_ context.Context, after string, size int) (activities.CheckedPage, error) {
 			return list(after, size), nil
 		})
+	return env, list
+}
+
+func TestSyncContactsCountsOutcomesWithBoundedConcurrency(t *testing.T) {
+	env, _ := pagedBatchEnv(25, 10)
 	inFlight, peak := 0, 0
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(
 		func(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
@@ -72,15 +78,7 @@ func TestSyncContactsCountsOutcomesWithBoundedConcurrency(t *testing.T) {
 }
 
 func TestSyncContactsContinuesAsNewCarryingProgress(t *testing.T) {
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.RegisterWorkflow(SyncContact)
-	list := pages(25, 10)
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, mock.Anything, 10).Return(
-		func(_ context.Context, after string, size int) (activities.CheckedPage, error) {
-			return list(after, size), nil
-		})
+	env, list := pagedBatchEnv(25, 10)
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil)
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{Concurrency: 4, PageSize: 10, ContactsPerRun: 20})
 	var can *workflow.ContinueAsNewError
@@ -112,15 +110,7 @@ func decodeArgs(can *workflow.ContinueAsNewError, into any) error {
 }
 
 func TestSyncContactsProgressQuery(t *testing.T) {
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.RegisterWorkflow(SyncContact)
-	list := pages(25, 10)
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, mock.Anything, 10).Return(
-		func(_ context.Context, after string, size int) (activities.CheckedPage, error) {
-			return list(after, size), nil
-		})
+	env, _ := pagedBatchEnv(25, 10)
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(
 		func(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
 			_ = workflow.Sleep(ctx, time.Minute)
