@@ -230,8 +230,7 @@ func TestBadInputCorpus(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ic := &interceptor{}
 			s := newStackWrapped(t, ic.wrap)
-			s.fakes.HubSpot.Seed(example.HubSpot())
-			s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+			s.seedExample()
 			manual := s.fakes.ClientSuccess.ContactsOf(example.FirstClientID)
 			if c.moving {
 				s.startWorker()

@@ -81,8 +81,7 @@ func browse(t *testing.T, browser, page, screenshot string) string {
 func TestWebUIShowsTheSyncInWords(t *testing.T) {
 	browser := chromium(t)
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	s.startWorker()
 	require.Equal(t, syncplan.Created, s.syncContact(example.ContactID).Outcome)
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})

@@ -29,8 +29,7 @@ import (
 // decodes the result back.
 func TestPayloadCodecKeepsPIIOutOfHistory(t *testing.T) {
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	k1, k0 := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 32)
 	s.cfg.Temporal.PayloadCodecKeys = "k1:" + base64.StdEncoding.EncodeToString(k1) + ",k0:" + base64.StdEncoding.EncodeToString(k0)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

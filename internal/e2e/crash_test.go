@@ -69,8 +69,7 @@ func TestWorkerKilledMidMove(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := newStack(t)
-			s.fakes.HubSpot.Seed(example.HubSpot())
-			s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+			s.seedExample()
 			w := s.startWorkerProcess()
 			require.Equal(t, syncplan.Created, s.syncContact(example.ContactID).Outcome)
 

@@ -28,8 +28,7 @@ import (
 // keeps them as the reference future changes must stay compatible with.
 func TestHistoriesReplay(t *testing.T) {
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	s.startWorker()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -25,6 +25,7 @@ import (
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/devstack"
+	"github.com/cssync/cssync/internal/example"
 	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/workflows"
 )
@@ -90,6 +91,12 @@ func newStackWrapped(t *testing.T, wrap func(system string, h http.Handler) http
 	queue := "e2e-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
 	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
 	return &stack{t: t, fakes: fakes, client: devServer.Client(), cfg: cfg, logs: &syncBuffer{}}
+}
+
+// seedExample loads the help article's story into both fakes.
+func (s *stack) seedExample() {
+	s.fakes.HubSpot.Seed(example.HubSpot())
+	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
 }
 
 // startWorker runs the real worker wiring in-process until the test ends, logging at debug level

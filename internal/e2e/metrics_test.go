@@ -19,8 +19,7 @@ import (
 // by outcome, and API calls by system and status.
 func TestWorkerExportsMetrics(t *testing.T) {
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	s.cfg.MetricsAddress = freeAddress(t)
 	s.cfg.HealthAddress = freeAddress(t)
 	stop, err := devstack.StartWorker(context.Background(), s.cfg, nil)

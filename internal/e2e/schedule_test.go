@@ -20,8 +20,7 @@ import (
 // the example contact.
 func TestScheduleIsIdempotentAndTriggerRunsTheBatch(t *testing.T) {
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	s.startWorker()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -61,8 +61,7 @@ func TestSecretsStayOutOfHistoryAndLogs(t *testing.T) {
 	ic := &interceptor{}
 	rec := &credentialRecorder{seen: map[string]bool{}}
 	s := newStackWrapped(t, rec.wrap(ic.wrap))
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	w := s.startWorkerProcess()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -13,8 +13,7 @@ import (
 // moved when his Associated Deal ID changes, and left alone once his box is unchecked.
 func TestBrianHalliganStory(t *testing.T) {
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	s.startWorker()
 
 	first := s.syncContact(example.ContactID)
@@ -50,8 +49,7 @@ func TestBrianHalliganStory(t *testing.T) {
 // TestStepsThatWaitWriteNothing covers the recorded outcomes that stop before any write.
 func TestStepsThatWaitWriteNothing(t *testing.T) {
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	s.startWorker()
 	for _, c := range []struct {
 		dealID string

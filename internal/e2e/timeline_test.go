@@ -20,8 +20,7 @@ import (
 // by the custom search attributes, and each step of a move says in words what it did.
 func TestTimelineReadsInWords(t *testing.T) {
 	s := newStack(t)
-	s.fakes.HubSpot.Seed(example.HubSpot())
-	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.seedExample()
 	s.startWorker()
 	require.Equal(t, syncplan.Created, s.syncContact(example.ContactID).Outcome)
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
