@@ -50,15 +50,23 @@ func (a *Activities) ResolveDeal(ctx context.Context, in ResolveDealInput) (Deal
 			return DealResolution{}, toTemporal(err)
 		}
 	}
-	res := DealResolution{Associated: len(ids)}
 	if len(ids) == 0 {
-		return res, nil
+		return DealResolution{}, nil
 	}
-	deals, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", ids, []string{"dealname", "createdate"})
+	deals, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", ids, dealProperties)
 	if err != nil {
 		return DealResolution{}, toTemporal(err)
 	}
-	res.Existing = len(deals)
+	return a.chooseDeal(ctx, len(ids), deals, in.DealIDValue)
+}
+
+// dealProperties are what the associations rule reads of a deal.
+var dealProperties = []string{"dealname", "createdate"}
+
+// chooseDeal applies the associations rule to the deals of a contact that HubSpot still has
+// (associated counts all its associated ids) and finds the chosen deal's client.
+func (a *Activities) chooseDeal(ctx context.Context, associated int, deals []hubspot.Object, dealIDValue string) (DealResolution, error) {
+	res := DealResolution{Associated: associated, Existing: len(deals)}
 	names := map[string]string{}
 	cands := make([]syncplan.DealCandidate, 0, len(deals))
 	for _, d := range deals {
@@ -87,7 +95,7 @@ func (a *Activities) ResolveDeal(ctx context.Context, in ResolveDealInput) (Deal
 	}
 	res.Found, res.DealID, res.Client = true, chosen.ID, clients[chosen.ID]
 	res.DealName = syncplan.Clip(names[chosen.ID], 200)
-	res.WriteBack = a.Resolver.WriteBack && strings.TrimSpace(in.DealIDValue) != chosen.ID
+	res.WriteBack = a.Resolver.WriteBack && strings.TrimSpace(dealIDValue) != chosen.ID
 	return res, nil
 }
 

@@ -36,15 +36,24 @@ type Contact struct {
 // ReadContact reads the contact's checkbox, deal id and the fields the mapping feeds from HubSpot. A missing contact is a
 // result (Found false), not an error.
 func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact, error) {
-	m := a.fieldMapping()
-	props := append([]string{a.Properties.SyncCheckbox, a.Properties.DealID}, m.HubSpotProperties()...)
-	obj, err := a.HubSpot.GetObject(ctx, "contacts", contactID, props)
+	obj, err := a.HubSpot.GetObject(ctx, "contacts", contactID, a.contactProperties())
 	if apierr.Is(err, apierr.NotFound) {
 		return Contact{ID: contactID}, nil
 	}
 	if err != nil {
 		return Contact{}, toTemporal(err)
 	}
+	return a.contactOf(*obj), nil
+}
+
+// contactProperties are the HubSpot contact properties ReadContact (and the page plan) read.
+func (a *Activities) contactProperties() []string {
+	return append([]string{a.Properties.SyncCheckbox, a.Properties.DealID}, a.fieldMapping().HubSpotProperties()...)
+}
+
+// contactOf is what the sync needs of a contact record read with contactProperties.
+func (a *Activities) contactOf(obj hubspot.Object) Contact {
+	m := a.fieldMapping()
 	fields := m.ContactFields(obj.Properties)
 	c := Contact{
 		ID:          obj.ID,
@@ -62,7 +71,7 @@ func (a *Activities) ReadContact(ctx context.Context, contactID string) (Contact
 	if m.Status != nil && m.Status.Direction == mapping.ToHubSpot {
 		c.StatusProperty = m.Status.HubSpot
 	}
-	return c, nil
+	return c
 }
 
 // Deal is a HubSpot deal as far as the sync cares.
@@ -111,33 +120,57 @@ type ChangedContactsInput struct {
 // or after in.Since. The date bound is the same on every page and pages are anchored on
 // hs_object_id, so any number of changed contacts is listed past search's 10,000-result cap.
 func (a *Activities) ListChangedContacts(ctx context.Context, in ChangedContactsInput) (CheckedPage, error) {
-	since := hubspot.Filter{PropertyName: "lastmodifieddate", Operator: "GTE", Value: strconv.FormatInt(in.Since.UnixMilli(), 10)}
-	return a.listChecked(ctx, []hubspot.Filter{since}, in.AfterID, in.Limit)
+	return a.listChecked(ctx, sinceFilter(in.Since), in.AfterID, in.Limit)
 }
 
 func (a *Activities) listChecked(ctx context.Context, extra []hubspot.Filter, afterID string, limit int) (CheckedPage, error) {
-	filters := append([]hubspot.Filter{{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}}, extra...)
-	groups := []hubspot.FilterGroup{{Filters: filters}}
-	objs, lastID, err := a.HubSpot.SearchAfterID(ctx, "contacts", groups, []string{"hs_object_id"}, afterID, limit)
+	objs, lastID, err := a.searchChecked(ctx, extra, afterID, limit, []string{"hs_object_id"})
 	if err != nil {
-		return CheckedPage{}, toTemporal(err)
+		return CheckedPage{}, err
 	}
-	page := CheckedPage{IDs: make([]string, 0, len(objs))}
+	page := CheckedPage{IDs: make([]string, 0, len(objs)), LastID: lastID}
 	for _, o := range objs {
 		page.IDs = append(page.IDs, o.ID)
 	}
-	if len(objs) == limit {
-		page.LastID = lastID
-	}
-	if a.Resolver.associations() && len(page.IDs) > 0 {
-		assocs, err := a.HubSpot.BatchReadAssociations(ctx, "contacts", "deals", page.IDs)
-		if err != nil {
-			return CheckedPage{}, toTemporal(err)
-		}
-		page.Deals = make(map[string][]string, len(page.IDs))
-		for _, id := range page.IDs {
-			page.Deals[id] = associatedIDs(assocs[id])
-		}
+	if page.Deals, err = a.pageDeals(ctx, page.IDs); err != nil {
+		return CheckedPage{}, err
 	}
 	return page, nil
+}
+
+// searchChecked reads one page of checked contacts above afterID with the given properties;
+// lastID anchors the next page and is empty when this page was the last.
+func (a *Activities) searchChecked(ctx context.Context, extra []hubspot.Filter, afterID string, limit int, props []string) ([]hubspot.Object, string, error) {
+	filters := append([]hubspot.Filter{{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}}, extra...)
+	groups := []hubspot.FilterGroup{{Filters: filters}}
+	objs, lastID, err := a.HubSpot.SearchAfterID(ctx, "contacts", groups, props, afterID, limit)
+	if err != nil {
+		return nil, "", toTemporal(err)
+	}
+	if len(objs) < limit {
+		lastID = ""
+	}
+	return objs, lastID, nil
+}
+
+// sinceFilter limits a search to contacts modified at or after since.
+func sinceFilter(since time.Time) []hubspot.Filter {
+	return []hubspot.Filter{{PropertyName: "lastmodifieddate", Operator: "GTE", Value: strconv.FormatInt(since.UnixMilli(), 10)}}
+}
+
+// pageDeals reads the listed contacts' associated deal ids with one batch call when the
+// associations resolver is on; nil otherwise.
+func (a *Activities) pageDeals(ctx context.Context, ids []string) (map[string][]string, error) {
+	if !a.Resolver.associations() || len(ids) == 0 {
+		return nil, nil
+	}
+	assocs, err := a.HubSpot.BatchReadAssociations(ctx, "contacts", "deals", ids)
+	if err != nil {
+		return nil, toTemporal(err)
+	}
+	deals := make(map[string][]string, len(ids))
+	for _, id := range ids {
+		deals[id] = associatedIDs(assocs[id])
+	}
+	return deals, nil
 }

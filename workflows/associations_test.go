@@ -80,8 +80,8 @@ func TestSyncContactsPassesPrefetchedDealsToChildren(t *testing.T) {
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(SyncContact)
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, "", 10).Return(activities.CheckedPage{
-		IDs: []string{"1", "2"}, Deals: map[string][]string{"1": {"1001", "1002"}, "2": nil},
+	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(activities.PlannedPage{
+		ToSync: []string{"1", "2"}, Deals: map[string][]string{"1": {"1001", "1002"}, "2": nil},
 	}, nil).Once()
 	got := map[string]*PrefetchedDeals{}
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(
@@ -101,7 +101,7 @@ func TestSyncContactsInPropertyModePassesNoDeals(t *testing.T) {
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(SyncContact)
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, "", 10).Return(activities.CheckedPage{IDs: []string{"1"}}, nil).Once()
+	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(activities.PlannedPage{ToSync: []string{"1"}}, nil).Once()
 	env.OnWorkflow(SyncContact, mock.Anything, SyncContactInput{HubSpotContactID: "1"}).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil).Once()
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10})
 	require.NoError(t, env.GetWorkflowError())

@@ -69,12 +69,12 @@ func TestIncrementalBatchListsOnlyChangedContacts(t *testing.T) {
 			watermark := start.Add(-time.Hour)
 			env.OnActivity(a.FindPreviousBatch, mock.Anything).Return(activities.PreviousBatch{
 				Found: true, WorkflowID: "sync-contacts", NextWatermark: watermark, LastFull: start.Add(-48 * time.Hour)}, nil).Once()
-			var asked []activities.ChangedContactsInput
+			var asked []activities.PagePlanInput
 			list := pages(15, 10)
-			env.OnActivity(a.ListChangedContacts, mock.Anything, mock.Anything).Return(
-				func(_ context.Context, in activities.ChangedContactsInput) (activities.CheckedPage, error) {
+			env.OnActivity(a.PlanContactsPage, mock.Anything, mock.Anything).Return(
+				func(_ context.Context, in activities.PagePlanInput) (activities.PlannedPage, error) {
 					asked = append(asked, in)
-					return list(in.AfterID, in.Limit), nil
+					return list(in), nil
 				})
 			env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(
 				func(_ workflow.Context, in SyncContactInput) (SyncContactResult, error) {
@@ -90,7 +90,7 @@ func TestIncrementalBatchListsOnlyChangedContacts(t *testing.T) {
 			require.Equal(t, 15, res.Total)
 			require.True(t, res.Incremental)
 			since := watermark.Add(-10 * time.Minute)
-			require.Equal(t, []activities.ChangedContactsInput{{Since: since, Limit: 10}, {Since: since, AfterID: "10", Limit: 10}}, asked)
+			require.Equal(t, []activities.PagePlanInput{{Since: since, Limit: 10}, {Since: since, AfterID: "10", Limit: 10}}, asked)
 			require.Equal(t, since.UTC(), res.Since.UTC())
 			require.Equal(t, watermark.UTC(), res.Watermark.UTC())
 			require.Equal(t, tc.wantNext(start, watermark).UTC(), res.NextWatermark.UTC())
@@ -106,7 +106,7 @@ func TestIncrementalBatchWithoutPreviousRunIsFull(t *testing.T) {
 	env.RegisterWorkflow(SyncContact)
 	start := env.Now().UTC()
 	env.OnActivity(a.FindPreviousBatch, mock.Anything).Return(activities.PreviousBatch{}, nil).Once()
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, "", 10).Return(pages(3, 10)("", 10), nil).Once()
+	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(pages(3, 10)(activities.PagePlanInput{}), nil).Once()
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Created}, nil)
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{Incremental: true, PageSize: 10})
 	require.NoError(t, env.GetWorkflowError())
@@ -127,7 +127,7 @@ func TestFullBatchRecordsItsStart(t *testing.T) {
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(SyncContact)
 	start := env.Now().UTC()
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, "", 10).Return(pages(2, 10)("", 10), nil).Once()
+	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(pages(2, 10)(activities.PagePlanInput{}), nil).Once()
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil)
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10})
 	require.NoError(t, env.GetWorkflowError())

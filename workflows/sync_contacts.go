@@ -37,6 +37,9 @@ type SyncContactsInput struct {
 	StepTimeout    time.Duration `json:"stepTimeout,omitempty"`    // passed to each SyncContact
 	// DryRun plans every contact's sync without writing; the result lists the plans.
 	DryRun bool `json:"dryRun,omitempty"`
+	// CheckEveryContact starts a SyncContact for every listed contact, even one the page plan
+	// finds in line; slower, but it also finds copies of a contact made by hand on other clients.
+	CheckEveryContact bool `json:"checkEveryContact,omitempty"`
 
 	// Incremental lists only checked contacts modified since the previous completed batch on
 	// this task queue started (less Overlap), and runs a full batch instead when there is no
@@ -175,37 +178,40 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 		})
 	}
 
+	// Histories from before the page plan list ids only and start a child for every contact.
+	planPages := workflow.GetVersion(ctx, pagePlanChange, workflow.DefaultVersion, 1) == 1 && !in.CheckEveryContact
 	for doneThisRun := 0; ; {
-		var page activities.CheckedPage
-		var list workflow.Future
-		if since := p.Window.Since; !since.IsZero() {
-			listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID))
-			list = workflow.ExecuteActivity(listCtx, a.ListChangedContacts, activities.ChangedContactsInput{Since: since, AfterID: p.AfterID, Limit: in.PageSize})
+		var page contactPage
+		var err error
+		if planPages {
+			page, err = planPage(ctx, in, p)
 		} else {
-			listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
-			list = workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize)
+			page, err = listPage(ctx, in, p)
 		}
-		if err := list.Get(ctx, &page); err != nil {
+		if err != nil {
 			return SyncContactsResult{}, err
 		}
-		listed += len(page.IDs)
-		allListed = page.LastID == ""
-		for _, id := range page.IDs {
+		for _, c := range page.inLine {
+			p.addInLine(c, in.DryRun)
+		}
+		listed += page.listed
+		allListed = page.lastID == ""
+		for _, id := range page.toSync {
 			for inFlight >= in.Concurrency {
 				selector.Select(ctx)
 			}
 			// With the associations resolver the page carries each contact's deals, read in one
-			// batch call; the property resolver leaves page.Deals nil and the input as it was.
+			// batch call; the property resolver leaves page.deals nil and the input as it was.
 			var deals *PrefetchedDeals
-			if page.Deals != nil {
-				deals = &PrefetchedDeals{IDs: page.Deals[id]}
+			if page.deals != nil {
+				deals = &PrefetchedDeals{IDs: page.deals[id]}
 			}
 			startChild(id, deals)
 		}
-		doneThisRun += len(page.IDs)
-		last := page.LastID == ""
+		doneThisRun += page.listed
+		last := page.lastID == ""
 		if !last {
-			p.AfterID = page.LastID
+			p.AfterID = page.lastID
 		}
 		if last || doneThisRun >= in.ContactsPerRun {
 			for inFlight > 0 {
@@ -217,6 +223,60 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 			in.Carried = p
 			return SyncContactsResult{}, workflow.NewContinueAsNewError(ctx, SyncContacts, in)
 		}
+	}
+}
+
+// pagePlanChange is the workflow.GetVersion change id of the page plan.
+const pagePlanChange = "page-plan"
+
+// contactPage is one listed page: the contacts to start a SyncContact for, and those the page plan
+// found in line (none without the plan).
+type contactPage struct {
+	toSync []string
+	deals  map[string][]string
+	inLine []activities.InLineContact
+	listed int
+	lastID string
+}
+
+// planPage lists and plans the next page (PlanContactsPage).
+func planPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (contactPage, error) {
+	var a *activities.Activities
+	what := fmt.Sprintf("list and plan checked HubSpot contacts after id %q", p.AfterID)
+	if since := p.Window.Since; !since.IsZero() {
+		what = fmt.Sprintf("list and plan checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID)
+	}
+	var page activities.PlannedPage
+	err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, what), a.PlanContactsPage,
+		activities.PagePlanInput{Since: p.Window.Since, AfterID: p.AfterID, Limit: in.PageSize}).Get(ctx, &page)
+	return contactPage{toSync: page.ToSync, deals: page.Deals, inLine: page.InLine, listed: page.Listed(), lastID: page.LastID}, err
+}
+
+// listPage lists the next page's ids, every one to be synced by its own SyncContact.
+func listPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (contactPage, error) {
+	var a *activities.Activities
+	var list workflow.Future
+	if since := p.Window.Since; !since.IsZero() {
+		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID))
+		list = workflow.ExecuteActivity(listCtx, a.ListChangedContacts, activities.ChangedContactsInput{Since: since, AfterID: p.AfterID, Limit: in.PageSize})
+	} else {
+		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
+		list = workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize)
+	}
+	var page activities.CheckedPage
+	err := list.Get(ctx, &page)
+	return contactPage{toSync: page.IDs, deals: page.Deals, listed: len(page.IDs), lastID: page.LastID}, err
+}
+
+// addInLine counts a contact the page plan found in line as unchanged, as its SyncContact would
+// have; a dry run lists it among the plans.
+func (p *BatchProgress) addInLine(c activities.InLineContact, dryRun bool) {
+	p.Total++
+	p.Counts[syncplan.Unchanged]++
+	if dryRun {
+		p.Planned = append(p.Planned, SyncContactResult{HubSpotContactID: c.ID, Outcome: syncplan.Unchanged, DealID: c.DealID,
+			ClientID: c.ClientID, ClientName: c.ClientName, DryRun: true,
+			Reason: fmt.Sprintf("dry run: already in line on client %s (%d); nothing written", c.ClientName, c.ClientID)})
 	}
 }
 

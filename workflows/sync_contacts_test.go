@@ -17,34 +17,39 @@ import (
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
-// pages serves ids 1..n in pages of size, as ListCheckedContacts does.
-func pages(n, size int) func(string, int) activities.CheckedPage {
-	return func(after string, _ int) activities.CheckedPage {
+// pages serves ids 1..n in pages of size as PlanContactsPage does, every contact to sync.
+func pages(n, size int) func(activities.PagePlanInput) activities.PlannedPage {
+	return func(in activities.PagePlanInput) activities.PlannedPage {
 		start := 0
-		if after != "" {
-			fmt.Sscan(after, &start)
+		if in.AfterID != "" {
+			fmt.Sscan(in.AfterID, &start)
 		}
-		var p activities.CheckedPage
-		for id := start + 1; id <= n && len(p.IDs) < size; id++ {
-			p.IDs = append(p.IDs, fmt.Sprint(id))
+		p := activities.PlannedPage{ToSync: []string{}}
+		for id := start + 1; id <= n && len(p.ToSync) < size; id++ {
+			p.ToSync = append(p.ToSync, fmt.Sprint(id))
 		}
-		if len(p.IDs) == size {
-			p.LastID = p.IDs[len(p.IDs)-1]
+		if len(p.ToSync) == size {
+			p.LastID = p.ToSync[len(p.ToSync)-1]
 		}
 		return p
 	}
 }
 
-// pagedBatchEnv is a test environment whose ListCheckedContacts serves ids 1..n in pages of size.
-func pagedBatchEnv(n, size int) (*testsuite.TestWorkflowEnvironment, func(string, int) activities.CheckedPage) {
+// afterID matches a PagePlanInput by the id it pages after.
+func afterID(id string) any {
+	return mock.MatchedBy(func(in activities.PagePlanInput) bool { return in.AfterID == id })
+}
+
+// pagedBatchEnv is a test environment whose PlanContactsPage serves ids 1..n in pages of size.
+func pagedBatchEnv(n, size int) (*testsuite.TestWorkflowEnvironment, func(activities.PagePlanInput) activities.PlannedPage) {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(SyncContact)
 	list := pages(n, size)
-	env.OnActivity(a.ListCheckedContacts, mock.Anything, mock.Anything, size).Return(
-		func(_ context.Context, after string, size int) (activities.CheckedPage, error) {
-			return list(after, size), nil
+	env.OnActivity(a.PlanContactsPage, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.PagePlanInput) (activities.PlannedPage, error) {
+			return list(in), nil
 		})
 	return env, list
 }
@@ -90,7 +95,7 @@ func TestSyncContactsContinuesAsNewCarryingProgress(t *testing.T) {
 	env2 := next.NewTestWorkflowEnvironment()
 	env2.RegisterActivity(a)
 	env2.RegisterWorkflow(SyncContact)
-	env2.OnActivity(a.ListCheckedContacts, mock.Anything, "20", 10).Return(list("20", 10), nil).Once()
+	env2.OnActivity(a.PlanContactsPage, mock.Anything, afterID("20")).Return(list(activities.PagePlanInput{AfterID: "20", Limit: 10}), nil).Once()
 	env2.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil)
 	var carried SyncContactsInput
 	require.NoError(t, decodeArgs(can, &carried))
@@ -136,4 +141,63 @@ func TestSyncContactsProgressQuery(t *testing.T) {
 	require.NoError(t, v.Get(&end))
 	require.Equal(t, Progress{Done: 25, Listed: 25, AllListed: true,
 		Counts: map[syncplan.Outcome]int{syncplan.Unchanged: 24, syncplan.Moved: 1}, Run: 1}, end)
+}
+
+// The page plan's in-line contacts count as unchanged without a child; the rest get one each.
+func TestSyncContactsStartsChildrenOnlyForContactsOutOfLine(t *testing.T) {
+	for _, dryRun := range []bool{false, true} {
+		t.Run(fmt.Sprintf("dryRun=%v", dryRun), func(t *testing.T) {
+			var ts testsuite.WorkflowTestSuite
+			env := ts.NewTestWorkflowEnvironment()
+			env.RegisterActivity(a)
+			env.RegisterWorkflow(SyncContact)
+			env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(activities.PlannedPage{
+				ToSync: []string{"2"},
+				InLine: []activities.InLineContact{{ID: "1", DealID: "1001", ClientID: 9001, ClientName: "Acme"}, {ID: "3", DealID: "1001", ClientID: 9001, ClientName: "Acme"}},
+			}, nil).Once()
+			var started []string
+			env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(
+				func(_ workflow.Context, in SyncContactInput) (SyncContactResult, error) {
+					started = append(started, in.HubSpotContactID)
+					return SyncContactResult{HubSpotContactID: in.HubSpotContactID, Outcome: syncplan.Moved, DryRun: in.DryRun}, nil
+				})
+			env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10, DryRun: dryRun})
+			require.NoError(t, env.GetWorkflowError())
+			var res SyncContactsResult
+			require.NoError(t, env.GetWorkflowResult(&res))
+			require.Equal(t, []string{"2"}, started)
+			require.Equal(t, 3, res.Total)
+			require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 2, syncplan.Moved: 1}, res.Counts)
+			if !dryRun {
+				require.Empty(t, res.Planned)
+				return
+			}
+			require.Len(t, res.Planned, 3)
+			byID := map[string]SyncContactResult{}
+			for _, r := range res.Planned {
+				byID[r.HubSpotContactID] = r
+			}
+			require.Equal(t, syncplan.Unchanged, byID["1"].Outcome)
+			require.Equal(t, int64(9001), byID["1"].ClientID)
+			require.Equal(t, "1001", byID["1"].DealID)
+			require.True(t, byID["1"].DryRun)
+			require.Equal(t, syncplan.Moved, byID["2"].Outcome)
+		})
+	}
+}
+
+// CheckEveryContact lists ids only and starts a child for every contact, as before the page plan.
+func TestSyncContactsCheckingEveryContactSkipsThePagePlan(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	env.RegisterWorkflow(SyncContact)
+	env.OnActivity(a.ListCheckedContacts, mock.Anything, "", 10).Return(activities.CheckedPage{IDs: []string{"1", "2"}}, nil).Once()
+	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil).Twice()
+	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10, CheckEveryContact: true})
+	require.NoError(t, env.GetWorkflowError())
+	var res SyncContactsResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Equal(t, 2, res.Counts[syncplan.Unchanged])
+	env.AssertExpectations(t)
 }

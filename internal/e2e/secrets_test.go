@@ -70,7 +70,8 @@ func TestSecretsStayOutOfHistoryAndLogs(t *testing.T) {
 	s.fakes.ClientSuccess.ExpireTokens() // the next call is a 401 whose body echoes the stale token
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
 	require.Equal(t, syncplan.Moved, s.syncContact(example.ContactID).Outcome)
-	run, err := starting.StartBatch(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.SyncContactsInput{})
+	// Every contact gets its own child, so a batch child's history is searched too.
+	run, err := starting.StartBatch(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.SyncContactsInput{CheckEveryContact: true})
 	require.NoError(t, err)
 	require.NoError(t, run.Get(ctx, nil))
 

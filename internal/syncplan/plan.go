@@ -54,3 +54,9 @@ func Decide(target int64, email string, found []Record) Plan {
 	}
 	return p
 }
+
+// InLine reports whether the plan has nothing to write: the contact's own record is on the target
+// client, with no other copy among the records given and with exactly these fields.
+func (p Plan) InLine(fields ContactFields) bool {
+	return p.Conflict == nil && len(p.Remove) == 0 && p.Keep != nil && p.Keep.Fields == fields
+}

@@ -1,0 +1,233 @@
+package activities
+
+import (
+	"context"
+	"time"
+
+	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+// PagePlanInput asks for one page of checked contacts, planned.
+type PagePlanInput struct {
+	// Since, when set, lists only contacts with lastmodifieddate ≥ Since.
+	Since   time.Time `json:"since,omitzero"`
+	AfterID string    `json:"afterId,omitempty"`
+	Limit   int       `json:"limit"`
+}
+
+// PlannedPage is one page of checked contacts in id order, split in two: the contacts already in
+// line in ClientSuccess, and the rest, whose sync may write or has an outcome to record.
+type PlannedPage struct {
+	ToSync []string `json:"toSync"`
+	// Deals holds the ToSync contacts' associated deal ids (associations resolver only).
+	Deals  map[string][]string `json:"deals,omitempty"`
+	InLine []InLineContact     `json:"inLine,omitempty"`
+	// LastID anchors the next page; empty when this page was the last.
+	LastID string `json:"lastId,omitempty"`
+}
+
+// Listed is how many contacts the page holds.
+func (p PlannedPage) Listed() int { return len(p.ToSync) + len(p.InLine) }
+
+// InLineContact is a contact whose own record is on its deal's client, alone there, with the
+// fields HubSpot has: a SyncContact would read and write nothing.
+type InLineContact struct {
+	ID         string `json:"id"`
+	DealID     string `json:"dealId"`
+	ClientID   int64  `json:"clientId"`
+	ClientName string `json:"clientName,omitempty"`
+}
+
+// target is the client a contact resolves to in the page plan.
+type target struct {
+	dealID string
+	client ClientRef
+}
+
+// PlanContactsPage lists one page of checked contacts, with their properties, and plans it in bulk
+// so a batch starts a SyncContact only for contacts that need one. Reads are shared by the page:
+// one search, one batch read of the deals, one client look-up per deal (cached), one contact list
+// per client. A contact is in line only when every check SyncContact would make passes on what
+// was read; anything else (a bad deal id, no client, a status mapping, a difference) goes to its
+// SyncContact, which reads again and decides for itself. Records on other clients are not looked
+// for here: the sync never leaves a copy behind, and a copy made by hand is found by a batch with
+// CheckEveryContact.
+func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (PlannedPage, error) {
+	var extra []hubspot.Filter
+	if !in.Since.IsZero() {
+		extra = sinceFilter(in.Since)
+	}
+	objs, lastID, err := a.searchChecked(ctx, extra, in.AfterID, in.Limit, a.contactProperties())
+	if err != nil {
+		return PlannedPage{}, err
+	}
+	contacts := make([]Contact, 0, len(objs))
+	ids := make([]string, 0, len(objs))
+	for _, o := range objs {
+		contacts = append(contacts, a.contactOf(o))
+		ids = append(ids, o.ID)
+	}
+	deals, err := a.pageDeals(ctx, ids)
+	if err != nil {
+		return PlannedPage{}, err
+	}
+	var targets map[string]target
+	if planMapping(a.fieldMapping()) {
+		if targets, err = a.pageTargets(ctx, contacts, deals); err != nil {
+			return PlannedPage{}, err
+		}
+	}
+	inLine, err := a.inLine(ctx, contacts, targets)
+	if err != nil {
+		return PlannedPage{}, err
+	}
+	page := PlannedPage{ToSync: []string{}, LastID: lastID}
+	for _, c := range contacts {
+		if t, ok := inLine[c.ID]; ok {
+			page.InLine = append(page.InLine, InLineContact{ID: c.ID, DealID: t.dealID, ClientID: t.client.ID, ClientName: t.client.Name})
+			continue
+		}
+		page.ToSync = append(page.ToSync, c.ID)
+		if deals != nil {
+			if page.Deals == nil {
+				page.Deals = map[string][]string{}
+			}
+			page.Deals[c.ID] = deals[c.ID]
+		}
+	}
+	return page, nil
+}
+
+// planMapping reports whether the page plan can judge contacts under this mapping: standard
+// fields from HubSpot only. Anything else (a status to write back) is left to SyncContact.
+func planMapping(m mapping.File) bool {
+	if m.Status != nil {
+		return false
+	}
+	for _, f := range m.Fields {
+		if f.Custom != "" || f.Direction != mapping.ToClientSuccess {
+			return false
+		}
+	}
+	return true
+}
+
+// pageTargets resolves the client of every contact that can be judged in bulk.
+func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs map[string][]string) (map[string]target, error) {
+	var judged []Contact
+	for _, c := range contacts {
+		if c.Checked && c.Invalid == "" && c.StatusProperty == "" {
+			judged = append(judged, c)
+		}
+	}
+	if assocs != nil {
+		return a.associatedTargets(ctx, judged, assocs)
+	}
+	dealOf := map[string]string{}
+	var dealIDs []string
+	for _, c := range judged {
+		if id, err := syncplan.ParseDealID(c.DealIDValue); err == nil {
+			dealOf[c.ID] = id
+			dealIDs = append(dealIDs, id)
+		}
+	}
+	if len(dealIDs) == 0 {
+		return nil, nil
+	}
+	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", dealIDs, []string{"dealname"})
+	if err != nil {
+		return nil, toTemporal(err)
+	}
+	clients := map[string]ClientRef{}
+	for _, d := range found {
+		ref, err := a.FindDealClient(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		clients[d.ID] = ref
+	}
+	out := map[string]target{}
+	for contactID, dealID := range dealOf {
+		if ref := clients[dealID]; ref.Found {
+			out[contactID] = target{dealID: dealID, client: ref}
+		}
+	}
+	return out, nil
+}
+
+// associatedTargets applies the associations rule to each contact, reading the page's deals once.
+// A contact whose deal id property would be written back is left to its SyncContact.
+func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, assocs map[string][]string) (map[string]target, error) {
+	var all []string
+	for _, c := range judged {
+		all = append(all, assocs[c.ID]...)
+	}
+	if len(all) == 0 {
+		return nil, nil
+	}
+	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", all, dealProperties)
+	if err != nil {
+		return nil, toTemporal(err)
+	}
+	byID := make(map[string]hubspot.Object, len(found))
+	for _, d := range found {
+		byID[d.ID] = d
+	}
+	out := map[string]target{}
+	for _, c := range judged {
+		ids := assocs[c.ID]
+		var existing []hubspot.Object
+		for _, id := range ids {
+			if d, ok := byID[id]; ok {
+				existing = append(existing, d)
+			}
+		}
+		r, err := a.chooseDeal(ctx, len(ids), existing, c.DealIDValue)
+		if err != nil {
+			return nil, err
+		}
+		if r.Found && !r.WriteBack {
+			out[c.ID] = target{dealID: r.DealID, client: r.Client}
+		}
+	}
+	return out, nil
+}
+
+// inLine lists each client's contacts once and returns the contacts whose own record is there,
+// alone and with the same fields, so that syncplan.Decide would plan no write.
+func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]target) (map[string]target, error) {
+	lists := map[int64][]clientsuccess.Contact{}
+	out := map[string]target{}
+	for _, c := range contacts {
+		t, ok := targets[c.ID]
+		if !ok {
+			continue
+		}
+		list, listed := lists[t.client.ID]
+		if !listed {
+			var err error
+			list, err = a.ClientSuccess.ListContacts(ctx, t.client.ID)
+			if apierr.Is(err, apierr.NotFound) {
+				a.Clients.forgetClient(t.client.ID) // gone: its contacts' syncs will say so
+				list = nil
+			} else if err != nil {
+				return nil, toTemporal(err)
+			}
+			lists[t.client.ID] = list
+		}
+		var records []syncplan.Record
+		for _, r := range list {
+			if owned := r.ExternalID == c.ID; owned || syncplan.SameEmail(r.Email, c.Fields.Email) {
+				records = append(records, syncplan.Record{ClientID: t.client.ID, ContactID: r.ID, Owned: owned, Fields: fieldsOf(r)})
+			}
+		}
+		if syncplan.Decide(t.client.ID, c.Fields.Email, records).InLine(c.Fields) {
+			out[c.ID] = t
+		}
+	}
+	return out, nil
+}

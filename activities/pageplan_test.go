@@ -1,0 +1,116 @@
+package activities
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/fakes/csfake"
+	"github.com/cssync/cssync/internal/fakes/hubspotfake"
+	"github.com/cssync/cssync/internal/mapping"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+func (f *fixture) planPage(t *testing.T, in PagePlanInput) PlannedPage {
+	t.Helper()
+	v, err := f.env.ExecuteActivity(f.acts.PlanContactsPage, in)
+	require.NoError(t, err)
+	var p PlannedPage
+	require.NoError(t, v.Get(&p))
+	return p
+}
+
+// seedPlanFixture: clients 1 (deal 11) and 2 (deal 22); deal 33 has no client. Each contact is a
+// case the page plan must get right; only 201 is in line.
+func seedPlanFixture(f *fixture) {
+	contact := func(id, sync, deal, email string) hubspotfake.Record {
+		return hubspotfake.Record{ID: id, Properties: map[string]string{"sync": sync, "deal": deal,
+			"email": email, "firstname": "P", "lastname": id}}
+	}
+	f.hs.Seed(hubspotfake.Fixture{
+		Deals: []hubspotfake.Record{{ID: "11"}, {ID: "22"}, {ID: "33"}},
+		Contacts: []hubspotfake.Record{
+			contact("201", "true", "11", "a@x.com"),    // on client 1 as HubSpot has it: in line
+			contact("202", "true", "22", "b@x.com"),    // on client 1, deal now 22: a move
+			contact("203", "true", "11", "c@x.com"),    // on client 1 with another title: an update
+			contact("204", "true", "12abc", "d@x.com"), // a bad deal id: an outcome to record
+			contact("205", "true", "99", "e@x.com"),    // no such deal
+			contact("206", "true", "33", "f@x.com"),    // a deal without a client
+			contact("207", "true", "11", "g@x.com"),    // on no client yet: a create
+			contact("208", "true", "11", "h@x.com"),    // a twin typed by hand: a conflict
+			contact("209", "false", "11", "a@x.com"),   // unchecked: not listed at all
+		},
+	})
+	rec := func(id, email, title string) clientsuccess.Contact {
+		return clientsuccess.Contact{ClientID: 1, ExternalID: id, Email: email, FirstName: "P", LastName: id, Title: title}
+	}
+	twin := rec("", "H@x.com", "")
+	twin.LastName = "208"
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{
+		rec("201", "a@x.com", ""), rec("202", "b@x.com", ""), rec("203", "c@x.com", "CEO"), twin,
+	}})
+}
+
+func TestPlanContactsPageSkipsOnlyContactsInLine(t *testing.T) {
+	f := newFixture(t)
+	seedPlanFixture(f)
+	f.hs.ResetCounters()
+	p := f.planPage(t, PagePlanInput{Limit: 100})
+	require.Equal(t, []InLineContact{{ID: "201", DealID: "11", ClientID: 1, ClientName: "Old"}}, p.InLine)
+	require.Equal(t, []string{"202", "203", "204", "205", "206", "207", "208"}, p.ToSync)
+	require.Empty(t, p.LastID, "a short page is the last")
+	require.Nil(t, p.Deals, "the property resolver prefetches no deals")
+	require.Equal(t, 2, f.hs.Calls(), "one search and one batch read of the deals for the whole page")
+	require.Equal(t, 0, f.cs.Writes())
+	require.Equal(t, 0, f.hs.Writes())
+
+	// Pages anchor on the last id, as the listing does.
+	first := f.planPage(t, PagePlanInput{Limit: 3})
+	require.Equal(t, "203", first.LastID)
+	require.Equal(t, 3, first.Listed())
+	next := f.planPage(t, PagePlanInput{AfterID: first.LastID, Limit: 3})
+	require.Equal(t, []string{"204", "205", "206"}, next.ToSync)
+}
+
+func TestPlanContactsPageLeavesStatusMappingsToSyncContact(t *testing.T) {
+	f := newFixture(t)
+	seedPlanFixture(f)
+	m := mapping.Default()
+	m.Status = &mapping.StatusMapping{HubSpot: "cs_status", Direction: mapping.ToHubSpot}
+	f.acts.Mapping = m
+	p := f.planPage(t, PagePlanInput{Limit: 100})
+	require.Empty(t, p.InLine, "a status write-back is judged by SyncContact")
+	require.Len(t, p.ToSync, 8)
+}
+
+func TestPlanContactsPageWithAssociations(t *testing.T) {
+	f := newFixture(t)
+	f.acts.Resolver = DealResolver{Mode: ResolverAssociations, Preference: syncplan.PreferNewest}
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	props := func(id string) map[string]string {
+		return map[string]string{"sync": "true", "email": id + "@x.com", "firstname": "P", "lastname": id}
+	}
+	f.hs.Seed(hubspotfake.Fixture{
+		Deals:    []hubspotfake.Record{{ID: "11", CreatedAt: jan}, {ID: "22", CreatedAt: jan.AddDate(0, 1, 0)}},
+		Contacts: []hubspotfake.Record{{ID: "301", Properties: props("301")}, {ID: "302", Properties: props("302")}},
+	})
+	f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "301", ToType: "deals", ToID: "11"})
+	f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "302", ToType: "deals", ToID: "11"})
+	f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "302", ToType: "deals", ToID: "22"})
+	rec := func(id string) clientsuccess.Contact {
+		return clientsuccess.Contact{ClientID: 1, ExternalID: id, Email: id + "@x.com", FirstName: "P", LastName: id}
+	}
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{rec("301"), rec("302")}})
+
+	p := f.planPage(t, PagePlanInput{Limit: 100})
+	require.Equal(t, []InLineContact{{ID: "301", DealID: "11", ClientID: 1, ClientName: "Old"}}, p.InLine)
+	require.Equal(t, []string{"302"}, p.ToSync, "302's newer deal 22 has client 2: a move")
+	require.Equal(t, map[string][]string{"302": {"11", "22"}}, p.Deals)
+
+	// With write-back on, a contact whose deal id property differs has a write to make.
+	f.acts.Resolver.WriteBack = true
+	p = f.planPage(t, PagePlanInput{Limit: 100})
+	require.Empty(t, p.InLine)
+}
