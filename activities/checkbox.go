@@ -73,17 +73,17 @@ func (a *Activities) checkedIDs(ctx context.Context, objectType, prop string) ([
 	var ids []string
 	after := ""
 	for {
-		objs, last, err := a.HubSpot.SearchAfterID(ctx, objectType, groups, []string{"hs_object_id"}, after, hubspot.MaxSearchLimit)
+		objs, next, err := a.HubSpot.SearchAfterID(ctx, objectType, groups, []string{"hs_object_id"}, after, hubspot.MaxSearchLimit)
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range objs {
 			ids = append(ids, o.ID)
 		}
-		if len(objs) < hubspot.MaxSearchLimit {
+		if next == "" {
 			return ids, nil
 		}
-		after = last
+		after = next
 	}
 }
 

@@ -143,14 +143,11 @@ func (a *Activities) listChecked(ctx context.Context, extra []hubspot.Filter, af
 func (a *Activities) searchChecked(ctx context.Context, extra []hubspot.Filter, afterID string, limit int, props []string) ([]hubspot.Object, string, error) {
 	filters := append([]hubspot.Filter{{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}}, extra...)
 	groups := []hubspot.FilterGroup{{Filters: filters}}
-	objs, lastID, err := a.HubSpot.SearchAfterID(ctx, "contacts", groups, props, afterID, limit)
+	objs, next, err := a.HubSpot.SearchAfterID(ctx, "contacts", groups, props, afterID, limit)
 	if err != nil {
 		return nil, "", toTemporal(err)
 	}
-	if len(objs) < limit {
-		lastID = ""
-	}
-	return objs, lastID, nil
+	return objs, next, nil
 }
 
 // sinceFilter limits a search to contacts modified at or after since.

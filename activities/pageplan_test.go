@@ -72,6 +72,9 @@ func TestPlanContactsPageSkipsOnlyContactsInLine(t *testing.T) {
 	require.Equal(t, 3, first.Listed())
 	next := f.planPage(t, PagePlanInput{AfterID: first.LastID, Limit: 3})
 	require.Equal(t, []string{"204", "205", "206"}, next.ToSync)
+	exact := f.planPage(t, PagePlanInput{AfterID: next.LastID, Limit: 2})
+	require.Equal(t, 2, exact.Listed())
+	require.Empty(t, exact.LastID, "a full page that ends the set is the last: no extra, empty search")
 }
 
 func TestPlanContactsPageLeavesStatusMappingsToSyncContact(t *testing.T) {

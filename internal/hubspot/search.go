@@ -99,12 +99,12 @@ func (c *Client) Search(ctx context.Context, objectType string, req SearchReques
 
 // SearchAfterID reads one page of a result set of any size, past search's 10,000-result cap: it
 // adds "hs_object_id GT afterID" to every filter group (when afterID is not empty), sorts by
-// hs_object_id ascending and asks for limit results (1..200) from offset 0. lastID is the id of
-// the last result, to pass as afterID for the next page; when the page is empty it is afterID.
-// A page shorter than limit is the last one.
-func (c *Client) SearchAfterID(ctx context.Context, objectType string, groups []FilterGroup, properties []string, afterID string, limit int) (results []Object, lastID string, err error) {
+// hs_object_id ascending and asks for limit results (1..200) from offset 0. next is the id of
+// the last result, to pass as afterID for the next page, or "" when HubSpot's answer has no
+// paging (no further results), so a full last page costs no extra, empty call.
+func (c *Client) SearchAfterID(ctx context.Context, objectType string, groups []FilterGroup, properties []string, afterID string, limit int) (results []Object, next string, err error) {
 	if limit < 1 || limit > MaxSearchLimit {
-		return nil, afterID, invalid(http.MethodPost, c.objectsPath+"/"+escape(objectType)+"/search",
+		return nil, "", invalid(http.MethodPost, c.objectsPath+"/"+escape(objectType)+"/search",
 			fmt.Sprintf("limit must be between 1 and %d, got %d", MaxSearchLimit, limit))
 	}
 	req := SearchRequest{
@@ -127,11 +127,10 @@ func (c *Client) SearchAfterID(ctx context.Context, objectType string, groups []
 	}
 	page, err := c.Search(ctx, objectType, req)
 	if err != nil {
-		return nil, afterID, err
+		return nil, "", err
 	}
-	lastID = afterID
-	if n := len(page.Results); n > 0 {
-		lastID = page.Results[n-1].ID
+	if n := len(page.Results); n > 0 && page.NextAfter != "" {
+		next = page.Results[n-1].ID
 	}
-	return page.Results, lastID, nil
+	return page.Results, next, nil
 }
