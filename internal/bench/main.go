@@ -76,6 +76,7 @@ func main() {
 	hsLimit := flag.Int("hubspot-per-10s", 190, "realistic HubSpot limit per 10 s")
 	searchLimit := flag.Int("search-per-second", 5, "realistic HubSpot search limit per second")
 	csLimit := flag.Int("clientsuccess-per-second", 10, "realistic ClientSuccess limit per second")
+	scaleN := flag.Int("scale-contacts", 0, "also run N' contacts at zero latency and compare peak RSS and history with N (0 skips it; the issue's check is 100000)")
 	flag.Parse()
 
 	ctx := context.Background()
@@ -90,20 +91,30 @@ func main() {
 
 	fast := scenario{name: "zero latency, no limits", contacts: *n, clients: *m, moving: *moving, concurrency: *concurrency}
 	fmt.Printf("N=%d contacts over M=%d clients, %.0f%% moving; dev server %s\n\n", *n, *m, *moving*100, srv.FrontendHostPort())
-	tFast, rerun, incremental := runTemporal(ctx, srv, bin, fast)
+	tFast, rerun, incremental := runTemporal(ctx, srv, bin, fast, true)
 	sFast := runSequential(ctx, fast)
 	report(fast, tFast, sFast, limits{})
 	fmt.Printf("\nno-change rerun (N=%d): HubSpot calls %d (target ≤ %d), ClientSuccess calls %d, ClientSuccess writes %d (target 0), %.1f s\n",
 		*n, rerun.hsCalls, int(math.Ceil(float64(*n)/100))+10, rerun.csCalls, rerun.csWrites, rerun.elapsed.Seconds())
 	fmt.Printf("incremental no-change rerun (N=%d): HubSpot calls %d (target ≤ %d), ClientSuccess calls %d, ClientSuccess writes %d (target 0), %d contacts listed, %.1f s\n",
 		*n, incremental.hsCalls, int(math.Ceil(float64(*n)/100))+10, incremental.csCalls, incremental.csWrites, incremental.synced, incremental.elapsed.Seconds())
+	if *scaleN > 0 {
+		big := fast
+		big.contacts = *scaleN
+		tBig, _, _ := runTemporal(ctx, srv, bin, big, false)
+		fmt.Printf("\nscale, zero latency: N=%d vs N=%d contacts over M=%d clients\n", *scaleN, *n, *m)
+		fmt.Printf("  contacts per second: %.1f vs %.1f\n", tBig.perSecond(), tFast.perSecond())
+		fmt.Printf("  worker peak RSS: %.1f MiB vs %.1f MiB, ratio %.2f (target ≤ 1.5)\n",
+			float64(tBig.peakRSS)/(1<<20), float64(tFast.peakRSS)/(1<<20), float64(tBig.peakRSS)/float64(tFast.peakRSS))
+		fmt.Printf("  largest history: %d events over %d executions (bound 10,000)\n", tBig.maxHistory, tBig.executions)
+	}
 
 	if *realisticN > 0 {
 		lim := limits{hubspotPer10s: *hsLimit, searchPerSecond: *searchLimit, csPerSecond: *csLimit}
 		real := scenario{name: fmt.Sprintf("%s latency, HubSpot %d/10 s, search %d/s, ClientSuccess %d/s", *latency, *hsLimit, *searchLimit, *csLimit),
 			contacts: *realisticN, clients: max(1, *realisticN/10), moving: *moving, latency: *latency, limits: lim, concurrency: *concurrency}
 		fmt.Println()
-		tReal, _, _ := runTemporal(ctx, srv, bin, real)
+		tReal, _, _ := runTemporal(ctx, srv, bin, real, false)
 		sReal := runSequential(ctx, real)
 		report(real, tReal, sReal, lim)
 	}
@@ -165,12 +176,12 @@ func workerConfig(f *devstack.Fakes, sc scenario, srv interface{ FrontendHostPor
 	return cfg
 }
 
-// runTemporal runs SyncContacts with the worker binary as a child process, then runs it again with
-// nothing changed, in full and then incrementally.
+// runTemporal runs SyncContacts with the worker binary as a child process and, with reruns, runs
+// it again with nothing changed, in full and then incrementally.
 func runTemporal(ctx context.Context, srv interface {
 	FrontendHostPort() string
 	Client() client.Client
-}, bin string, sc scenario) (first, rerun, incremental figures) {
+}, bin string, sc scenario, reruns bool) (first, rerun, incremental figures) {
 	f := startFakes(sc)
 	defer f.Close()
 	first.changed = seed(f, sc)
@@ -206,8 +217,10 @@ func runTemporal(ctx context.Context, srv interface {
 	}
 	run(&first, workflows.SyncContactsInput{})
 	first.maxHistory, first.executions = largestHistory(ctx, srv.Client(), queue)
-	run(&rerun, workflows.SyncContactsInput{})
-	run(&incremental, workflows.SyncContactsInput{Incremental: true})
+	if reruns {
+		run(&rerun, workflows.SyncContactsInput{})
+		run(&incremental, workflows.SyncContactsInput{Incremental: true})
+	}
 	first.peakRSS, err = w.PeakRSS()
 	check(err)
 	return first, rerun, incremental
