@@ -58,6 +58,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 		fs.BoolVar(&batch.Incremental, "incremental", cmd == "schedule", "only contacts modified since the previous completed batch (a full batch every -full-every)")
 		fs.DurationVar(&batch.FullEvery, "full-every", workflows.DefaultFullEvery, "incremental: run a full batch when the last one started this long ago")
 		fs.DurationVar(&batch.Overlap, "overlap", workflows.DefaultOverlap, "incremental: look this far before the previous batch's start (HubSpot search lags)")
+		fs.BoolVar(&batch.CheckEveryContact, "check-every-contact", false, "start a contact sync for every listed contact, even one the page plan finds in line")
 	}
 	every := fs.Duration("every", 0, "schedule: run the batch at this interval, e.g. 1h")
 	cron := fs.String("cron", "", "schedule: run the batch on this cron expression instead")
