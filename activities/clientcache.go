@@ -9,13 +9,15 @@ import (
 // batch does not look the same client up once per contact. Only found clients are cached: a deal
 // whose client is created in ClientSuccess is seen on the next look-up. A cached client that was
 // deleted meanwhile makes the upsert fail for good (the move is then rolled back) and is forgotten.
-// It is safe for concurrent use; the zero TTL turns it off.
+// It also remembers which deals HubSpot had, for the page plan: a batch reads each deal once per
+// TTL, not once per page. It is safe for concurrent use; the zero TTL turns it off.
 type ClientCache struct {
 	TTL time.Duration
 	Now func() time.Time // time.Now when nil; tests set it
 
 	mu      sync.Mutex
 	entries map[string]cachedClient
+	deals   map[string]time.Time // deal id → when the sighting expires
 }
 
 type cachedClient struct {
@@ -78,4 +80,32 @@ func (c *ClientCache) forgetClient(clientID int64) {
 			delete(c.entries, deal)
 		}
 	}
+}
+
+// dealSeen reports whether HubSpot had the deal less than TTL ago.
+func (c *ClientCache) dealSeen(dealID string) bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	expires, ok := c.deals[dealID]
+	if ok && !c.now().Before(expires) {
+		delete(c.deals, dealID)
+		return false
+	}
+	return ok
+}
+
+// sawDeal remembers that HubSpot has the deal.
+func (c *ClientCache) sawDeal(dealID string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.deals == nil {
+		c.deals = map[string]time.Time{}
+	}
+	c.deals[dealID] = c.now().Add(c.TTL)
 }

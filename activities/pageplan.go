@@ -135,20 +135,17 @@ func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs
 			dealIDs = append(dealIDs, id)
 		}
 	}
-	if len(dealIDs) == 0 {
-		return nil, nil
-	}
-	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", dealIDs, []string{"dealname"})
+	existing, err := a.existingDeals(ctx, dealIDs)
 	if err != nil {
-		return nil, toTemporal(err)
+		return nil, err
 	}
 	clients := map[string]ClientRef{}
-	for _, d := range found {
-		ref, err := a.FindDealClient(ctx, d.ID)
+	for _, id := range existing {
+		ref, err := a.FindDealClient(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		clients[d.ID] = ref
+		clients[id] = ref
 	}
 	out := map[string]target{}
 	for contactID, dealID := range dealOf {
@@ -157,6 +154,36 @@ func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs
 		}
 	}
 	return out, nil
+}
+
+// existingDeals returns the deals among ids that HubSpot has, reading in one batch only those
+// not seen within the cache's TTL.
+func (a *Activities) existingDeals(ctx context.Context, ids []string) ([]string, error) {
+	var existing, unseen []string
+	done := map[string]bool{}
+	for _, id := range ids {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		if a.Clients.dealSeen(id) {
+			existing = append(existing, id)
+		} else {
+			unseen = append(unseen, id)
+		}
+	}
+	if len(unseen) == 0 {
+		return existing, nil
+	}
+	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", unseen, []string{"hs_object_id"})
+	if err != nil {
+		return nil, toTemporal(err)
+	}
+	for _, d := range found {
+		a.Clients.sawDeal(d.ID)
+		existing = append(existing, d.ID)
+	}
+	return existing, nil
 }
 
 // associatedTargets applies the associations rule to each contact, reading the page's deals once.

@@ -77,6 +77,24 @@ func TestPlanContactsPageSkipsOnlyContactsInLine(t *testing.T) {
 	require.Empty(t, exact.LastID, "a full page that ends the set is the last: no extra, empty search")
 }
 
+func TestPlanContactsPageReadsEachDealOncePerCacheTTL(t *testing.T) {
+	f := newFixture(t)
+	seedPlanFixture(f)
+	f.hs.Delete("contacts", "205") // its deal 99 does not exist, and absent deals are read every time
+	now := time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)
+	f.acts.Clients = &ClientCache{TTL: time.Minute, Now: func() time.Time { return now }}
+	first := f.planPage(t, PagePlanInput{Limit: 100})
+	f.hs.ResetCounters()
+	again := f.planPage(t, PagePlanInput{Limit: 100})
+	require.Equal(t, first, again)
+	require.Equal(t, 1, f.hs.Calls(), "the deals were seen within the TTL: only the search")
+
+	now = now.Add(time.Minute)
+	f.hs.ResetCounters()
+	f.planPage(t, PagePlanInput{Limit: 100})
+	require.Equal(t, 2, f.hs.Calls(), "after the TTL the deals are read again")
+}
+
 func TestPlanContactsPageLeavesStatusMappingsToSyncContact(t *testing.T) {
 	f := newFixture(t)
 	seedPlanFixture(f)

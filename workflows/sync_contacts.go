@@ -17,7 +17,7 @@ import (
 // each contact costs the batch three child events plus at most three workflow-task events.
 const (
 	DefaultConcurrency    = 20
-	DefaultPageSize       = 100
+	DefaultPageSize       = 200 // HubSpot search's largest page: fewest search calls
 	DefaultContactsPerRun = 500
 	// DefaultFullEvery is how often an incremental batch still syncs every checked contact, to
 	// catch what a contact's lastmodifieddate does not show (a client created in ClientSuccess,
