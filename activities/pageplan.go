@@ -2,7 +2,10 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"time"
+
+	"go.temporal.io/sdk/activity"
 
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/clientsuccess"
@@ -77,14 +80,9 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	}
 	var targets map[string]target
 	if planMapping(a.fieldMapping()) {
-		if targets, err = a.pageTargets(ctx, contacts, deals); err != nil {
-			return PlannedPage{}, err
-		}
+		targets = a.pageTargets(ctx, contacts, deals)
 	}
-	inLine, err := a.inLine(ctx, contacts, targets)
-	if err != nil {
-		return PlannedPage{}, err
-	}
+	inLine := a.inLine(ctx, contacts, targets)
 	page := PlannedPage{ToSync: []string{}, LastID: lastID}
 	for _, c := range contacts {
 		if t, ok := inLine[c.ID]; ok {
@@ -102,6 +100,14 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	return page, nil
 }
 
+// planWarn logs a read the page plan could not make. The plan only filters, so a failed read is
+// not retried here: the contacts it concerns go to their own SyncContact, which retries its reads
+// one by one. Retrying the whole page for one of its hundreds of reads would rarely get through
+// when an API fails often.
+func planWarn(ctx context.Context, what string, err error) {
+	activity.GetLogger(ctx).Warn("page plan: "+what+" failed; leaving those contacts to their own sync", "error", err)
+}
+
 // planMapping reports whether the page plan can judge contacts under this mapping: standard
 // fields from HubSpot only. Anything else (a status to write back) is left to SyncContact.
 func planMapping(m mapping.File) bool {
@@ -117,7 +123,8 @@ func planMapping(m mapping.File) bool {
 }
 
 // pageTargets resolves the client of every contact that can be judged in bulk.
-func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs map[string][]string) (map[string]target, error) {
+// Failed reads leave contacts out, never fail the page.
+func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs map[string][]string) map[string]target {
 	var judged []Contact
 	for _, c := range contacts {
 		if c.Checked && c.Invalid == "" && c.StatusProperty == "" {
@@ -137,13 +144,15 @@ func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs
 	}
 	existing, err := a.existingDeals(ctx, dealIDs)
 	if err != nil {
-		return nil, err
+		planWarn(ctx, "reading the page's deals", err)
+		return nil
 	}
 	clients := map[string]ClientRef{}
 	for _, id := range existing {
 		ref, err := a.FindDealClient(ctx, id)
 		if err != nil {
-			return nil, err
+			planWarn(ctx, "looking up the client of deal "+id, err)
+			continue
 		}
 		clients[id] = ref
 	}
@@ -153,7 +162,7 @@ func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs
 			out[contactID] = target{dealID: dealID, client: ref}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // existingDeals returns the deals among ids that HubSpot has, reading in one batch only those
@@ -188,17 +197,18 @@ func (a *Activities) existingDeals(ctx context.Context, ids []string) ([]string,
 
 // associatedTargets applies the associations rule to each contact, reading the page's deals once.
 // A contact whose deal id property would be written back is left to its SyncContact.
-func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, assocs map[string][]string) (map[string]target, error) {
+func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, assocs map[string][]string) map[string]target {
 	var all []string
 	for _, c := range judged {
 		all = append(all, assocs[c.ID]...)
 	}
 	if len(all) == 0 {
-		return nil, nil
+		return nil
 	}
 	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", all, dealProperties)
 	if err != nil {
-		return nil, toTemporal(err)
+		planWarn(ctx, "reading the page's deals", err)
+		return nil
 	}
 	byID := make(map[string]hubspot.Object, len(found))
 	for _, d := range found {
@@ -215,18 +225,19 @@ func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, as
 		}
 		r, err := a.chooseDeal(ctx, len(ids), existing, c.DealIDValue)
 		if err != nil {
-			return nil, err
+			planWarn(ctx, "resolving the deal of contact "+c.ID, err)
+			continue
 		}
 		if r.Found && !r.WriteBack {
 			out[c.ID] = target{dealID: r.DealID, client: r.Client}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // inLine lists each client's contacts once and returns the contacts whose own record is there,
 // alone and with the same fields, so that syncplan.Decide would plan no write.
-func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]target) (map[string]target, error) {
+func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]target) map[string]target {
 	lists := map[int64][]clientsuccess.Contact{}
 	out := map[string]target{}
 	for _, c := range contacts {
@@ -240,9 +251,10 @@ func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map
 			list, err = a.ClientSuccess.ListContacts(ctx, t.client.ID)
 			if apierr.Is(err, apierr.NotFound) {
 				a.Clients.forgetClient(t.client.ID) // gone: its contacts' syncs will say so
+			}
+			if err != nil {
+				planWarn(ctx, fmt.Sprintf("listing the contacts of client %d", t.client.ID), err)
 				list = nil
-			} else if err != nil {
-				return nil, toTemporal(err)
 			}
 			lists[t.client.ID] = list
 		}
@@ -256,5 +268,5 @@ func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map
 			out[c.ID] = t
 		}
 	}
-	return out, nil
+	return out
 }

@@ -77,6 +77,28 @@ func TestPlanContactsPageSkipsOnlyContactsInLine(t *testing.T) {
 	require.Empty(t, exact.LastID, "a full page that ends the set is the last: no extra, empty search")
 }
 
+// A read that fails only sends the contacts it concerns to their own sync; the page still plans.
+func TestPlanContactsPageSurvivesFailedReads(t *testing.T) {
+	f := newFixture(t)
+	seedPlanFixture(f)
+	f.cs.Faults().FailNth("GET /v1/clients/{cid}/contacts", 1, 503) // client 1's list: 201 is on it
+	p := f.planPage(t, PagePlanInput{Limit: 100})
+	require.Empty(t, p.InLine, "201 could not be judged")
+	require.Len(t, p.ToSync, 8)
+
+	f.hs.Faults().FailNth(hubspotfake.RouteBatchReadObjects, 1, 503)
+	p = f.planPage(t, PagePlanInput{Limit: 100})
+	require.Empty(t, p.InLine, "no deal could be checked")
+	require.Len(t, p.ToSync, 8)
+
+	p = f.planPage(t, PagePlanInput{Limit: 100})
+	require.Len(t, p.InLine, 1, "with the APIs back, 201 is in line again")
+
+	f.hs.Faults().FailNth(hubspotfake.RouteSearch, 1, 503)
+	_, err := f.env.ExecuteActivity(f.acts.PlanContactsPage, PagePlanInput{Limit: 100})
+	require.ErrorContains(t, err, "HubSpot.server", "without the listing there is no page: retried")
+}
+
 func TestPlanContactsPageReadsEachDealOncePerCacheTTL(t *testing.T) {
 	f := newFixture(t)
 	seedPlanFixture(f)
