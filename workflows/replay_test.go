@@ -25,6 +25,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(SyncContact)
 			replayer.RegisterWorkflow(SyncContacts)
 			replayer.RegisterWorkflow(MaintainContactCheckbox)
+			replayer.RegisterWorkflow(SyncClients)
+			replayer.RegisterWorkflow(ScheduledSync)
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
