@@ -14,6 +14,7 @@ import (
 	"github.com/cssync/cssync/internal/example"
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
+	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/workflows"
 )
@@ -190,5 +191,10 @@ func TestClientSyncCompaniesMode(t *testing.T) {
 	s.requireNoWrites("a second run")
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 1}, again.Clients.Counts)
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 1, syncplan.NoCompany: 1, syncplan.WaitingClient: 1}, again.Contacts.Counts)
+	// The starter's `clients` command, on its own.
+	alone, err := starting.SyncClients(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.SyncClientsInput{})
+	require.NoError(t, err)
+	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 1}, alone.Counts)
+	s.requireNoWrites("a client sync with nothing changed")
 	replayAndRecord(t, histories)
 }
