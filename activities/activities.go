@@ -20,6 +20,9 @@ type Properties struct {
 	// MaintainContactCheckbox follows; both empty turns the maintainer off.
 	DealSyncCheckbox    string
 	CompanySyncCheckbox string
+	// ClientStatus is a deal or company property whose value SyncClients writes as the client's
+	// status; empty leaves client statuses alone.
+	ClientStatus string
 }
 
 // Deal resolver modes.

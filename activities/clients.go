@@ -9,6 +9,7 @@ import (
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -63,6 +64,11 @@ type ClientRecordsInput struct {
 type ClientRecord struct {
 	ID   string `json:"id"`
 	Name string `json:"name"` // the client name to write: the record's name, or "deal 1001" when it has none
+	// StatusID is the ClientSuccess client status the record's status property stands for; 0
+	// leaves the client's status alone (no status property, an empty value, or no match).
+	StatusID int `json:"statusId,omitempty"`
+	// StatusProblem names a status value with no ClientSuccess status and the allowed ones.
+	StatusProblem string `json:"statusProblem,omitempty"`
 }
 
 // ClientRecordsPage is one page of checked deals or companies, in id order.
@@ -91,12 +97,37 @@ func (a *Activities) ListClientRecords(ctx context.Context, in ClientRecordsInpu
 	}
 	page.Enabled = true
 	groups := []hubspot.FilterGroup{{Filters: []hubspot.Filter{{PropertyName: prop, Operator: "EQ", Value: "true"}}}}
-	objs, lastID, err := a.HubSpot.SearchAfterID(ctx, source, groups, []string{"hs_object_id", nameProperty(source)}, in.AfterID, in.Limit)
+	props := []string{"hs_object_id", nameProperty(source)}
+	if a.Properties.ClientStatus != "" {
+		props = append(props, a.Properties.ClientStatus)
+	}
+	objs, lastID, err := a.HubSpot.SearchAfterID(ctx, source, groups, props, in.AfterID, in.Limit)
 	if err != nil {
 		return ClientRecordsPage{}, toTemporal(err)
 	}
+	var statuses []mapping.Status
+	if a.Properties.ClientStatus != "" && len(objs) > 0 {
+		// Read once per page, so a status renamed in ClientSuccess is seen by the next page.
+		list, err := a.ClientSuccess.ListClientStatuses(ctx)
+		if err != nil {
+			return ClientRecordsPage{}, toTemporal(err)
+		}
+		for _, s := range list {
+			statuses = append(statuses, mapping.Status{ID: s.ID, Code: s.Code, Description: s.Description})
+		}
+	}
 	for _, o := range objs {
-		page.Records = append(page.Records, ClientRecord{ID: o.ID, Name: clientName(source, o)})
+		r := ClientRecord{ID: o.ID, Name: clientName(source, o)}
+		if a.Properties.ClientStatus != "" {
+			s, ok, err := mapping.ResolveStatus(statuses, o.Properties[a.Properties.ClientStatus])
+			switch {
+			case err != nil:
+				r.StatusProblem = fmt.Sprintf("%s %s: %v", a.Properties.ClientStatus, o.ID, err)
+			case ok:
+				r.StatusID = s.ID
+			}
+		}
+		page.Records = append(page.Records, r)
 	}
 	if len(objs) == in.Limit {
 		page.LastID = lastID
@@ -121,6 +152,8 @@ func clientName(source string, o hubspot.Object) string {
 type UpsertClientInput struct {
 	ExternalID string `json:"externalId"` // the HubSpot record id
 	Name       string `json:"name"`
+	// StatusID, when not 0, is the client status to set; 0 leaves the status alone.
+	StatusID int `json:"statusId,omitempty"`
 	// DryRun looks the client up and says what would be written, without writing.
 	DryRun bool `json:"dryRun,omitempty"`
 }
@@ -134,10 +167,10 @@ type UpsertClientResult struct {
 }
 
 // UpsertClient makes sure a ClientSuccess client with externalId in.ExternalID exists with
-// in.Name. It looks the client up first, so a create retried after a lost answer finds the first
+// in.Name (and in.StatusID, when set). It looks the client up first, so a create retried after a lost answer finds the first
 // one instead of making a second; an existing client whose name already matches is not written.
-// An update replaces the client (PUT), so it reads the full record and changes only the name:
-// status, custom fields and everything a CSM set in ClientSuccess are sent back as they were.
+// An update replaces the client (PUT), so it reads the full record and changes only the name and
+// mapped status: custom fields and everything a CSM set in ClientSuccess are sent back as they were.
 // It never deletes.
 func (a *Activities) UpsertClient(ctx context.Context, in UpsertClientInput) (UpsertClientResult, error) {
 	found, err := a.ClientSuccess.GetClientByExternalID(ctx, in.ExternalID)
@@ -146,7 +179,7 @@ func (a *Activities) UpsertClient(ctx context.Context, in UpsertClientInput) (Up
 		if in.DryRun {
 			return UpsertClientResult{Action: syncplan.Created}, nil
 		}
-		c, err := a.ClientSuccess.CreateClient(ctx, clientsuccess.Client{Name: in.Name, ExternalID: in.ExternalID, Active: true})
+		c, err := a.ClientSuccess.CreateClient(ctx, clientsuccess.Client{Name: in.Name, ExternalID: in.ExternalID, StatusID: in.StatusID, Active: true})
 		if err != nil {
 			return UpsertClientResult{}, toTemporal(err)
 		}
@@ -156,18 +189,29 @@ func (a *Activities) UpsertClient(ctx context.Context, in UpsertClientInput) (Up
 		return UpsertClientResult{}, toTemporal(err)
 	}
 	res := UpsertClientResult{Action: syncplan.Unchanged, ClientID: found.ID}
-	if found.Name == in.Name {
+	if found.Name == in.Name && (in.StatusID == 0 || found.StatusID == in.StatusID) {
 		return res, nil
 	}
-	res.Action, res.OldName = syncplan.Updated, syncplan.Clip(found.Name, maxClientName)
-	if in.DryRun {
-		return res, nil
-	}
+	// Compare with the full record: it is also what the PUT sends back.
 	full, err := a.ClientSuccess.GetClient(ctx, found.ID)
 	if err != nil {
 		return UpsertClientResult{}, toTemporal(err)
 	}
+	rename := full.Name != in.Name
+	if !rename && (in.StatusID == 0 || full.StatusID == in.StatusID) {
+		return res, nil
+	}
+	res.Action = syncplan.Updated
+	if rename {
+		res.OldName = syncplan.Clip(full.Name, maxClientName)
+	}
+	if in.DryRun {
+		return res, nil
+	}
 	full.Name = in.Name
+	if in.StatusID != 0 {
+		full.StatusID = in.StatusID
+	}
 	c, err := a.ClientSuccess.UpdateClient(ctx, *full)
 	if err != nil {
 		return UpsertClientResult{}, toTemporal(err)

@@ -132,3 +132,45 @@ func TestReadContactCarriesTheCompaniesResolver(t *testing.T) {
 	require.NoError(t, v.Get(&c))
 	require.Equal(t, ResolverCompanies, c.Resolver)
 }
+
+func TestClientStatusFromHubSpotIsMatchedCaseInsensitivelyAndOnlyWrittenWhenItDiffers(t *testing.T) {
+	f := newFixture(t)
+	f.acts.Properties.DealSyncCheckbox, f.acts.Properties.ClientStatus = "sync_deal", "cs_status"
+	f.hs.Seed(hubspotfake.Fixture{
+		Properties: map[string][]hubspotfake.Property{"deals": {
+			{Name: "sync_deal", Label: "Sync", Type: "bool", FieldType: "booleancheckbox", GroupName: "g"},
+			{Name: "cs_status", Label: "CS status", Type: "string", FieldType: "text", GroupName: "g"},
+		}},
+		Deals: []hubspotfake.Record{
+			{ID: "11", Properties: map[string]string{"dealname": "Old", "sync_deal": "true", "cs_status": " trial "}},
+			{ID: "12", Properties: map[string]string{"dealname": "Fresh", "sync_deal": "true", "cs_status": "a"}},
+			{ID: "13", Properties: map[string]string{"dealname": "Odd", "sync_deal": "true", "cs_status": "Churned"}},
+			{ID: "14", Properties: map[string]string{"dealname": "Blank", "sync_deal": "true"}},
+		},
+	})
+	v, err := f.env.ExecuteActivity(f.acts.ListClientRecords, ClientRecordsInput{Limit: 10})
+	require.NoError(t, err)
+	var page ClientRecordsPage
+	require.NoError(t, v.Get(&page))
+	require.Len(t, page.Records, 4)
+	require.Equal(t, 3, page.Records[0].StatusID, "Trial, by description, ignoring case and spaces")
+	require.Equal(t, 1, page.Records[1].StatusID, "Active, by code")
+	require.Zero(t, page.Records[2].StatusID)
+	require.Contains(t, page.Records[2].StatusProblem, "Churned")
+	require.Contains(t, page.Records[2].StatusProblem, "Terminated", "the problem names the allowed statuses")
+	require.Zero(t, page.Records[3].StatusID, "no value: the status is left alone")
+	require.Empty(t, page.Records[3].StatusProblem)
+
+	f.cs.ResetCounters()
+	// Client 1 (externalId 11) is named "Old" already: only its status differs.
+	require.Equal(t, UpsertClientResult{Action: syncplan.Updated, ClientID: 1},
+		upsertClient(t, f, UpsertClientInput{ExternalID: "11", Name: "Old", StatusID: 3}))
+	c, _ := f.cs.Client(1)
+	require.Equal(t, 3, c.StatusID)
+	require.Equal(t, syncplan.Unchanged, upsertClient(t, f, UpsertClientInput{ExternalID: "11", Name: "Old", StatusID: 3}).Action)
+	require.Equal(t, syncplan.Unchanged, upsertClient(t, f, UpsertClientInput{ExternalID: "11", Name: "Old"}).Action, "no mapped status: left alone")
+	created := upsertClient(t, f, UpsertClientInput{ExternalID: "12", Name: "Fresh", StatusID: 1})
+	c, _ = f.cs.Client(created.ClientID)
+	require.Equal(t, 1, c.StatusID)
+	require.Equal(t, 2, f.cs.Writes())
+}

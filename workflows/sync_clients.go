@@ -16,6 +16,8 @@ import (
 const (
 	DefaultClientConcurrency = 10
 	DefaultClientsPerRun     = 500
+	// maxStatusProblems bounds the unmatched status values a result carries.
+	maxStatusProblems = 20
 )
 
 // SyncClientsInput configures a client sync. The zero value syncs every checked deal or company
@@ -40,6 +42,8 @@ type ClientsProgress struct {
 	Source  string                   `json:"source,omitempty"`
 	// Planned lists the creates and updates of a dry run.
 	Planned []ClientChange `json:"planned,omitempty"`
+	// StatusProblems are the first status values that match no ClientSuccess status.
+	StatusProblems []string `json:"statusProblems,omitempty"`
 }
 
 // ClientChange is one client a dry run would create or update.
@@ -49,6 +53,7 @@ type ClientChange struct {
 	Name       string           `json:"name"`
 	ClientID   int64            `json:"clientId,omitempty"` // the client to update
 	OldName    string           `json:"oldName,omitempty"`
+	StatusID   int              `json:"statusId,omitempty"` // the mapped status, when there is one
 }
 
 // SyncClientsResult counts what the client sync did: created, updated, unchanged and failed.
@@ -63,6 +68,9 @@ type SyncClientsResult struct {
 	Runs    int                      `json:"runs"`
 	DryRun  bool                     `json:"dryRun,omitempty"`
 	Planned []ClientChange           `json:"planned,omitempty"`
+	// StatusProblems names status values (HUBSPOT_CLIENT_STATUS_PROPERTY) that match no
+	// ClientSuccess status, with the allowed ones; those clients keep their status. At most 20.
+	StatusProblems []string `json:"statusProblems,omitempty"`
 }
 
 // SyncClients makes every HubSpot deal (or company, with CLIENT_SOURCE=companies) whose client
@@ -92,14 +100,16 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 			for pending >= in.Concurrency {
 				selector.Select(ctx)
 			}
-			r := r
-			verb := "create or rename"
+			verb := "create or update"
 			if in.DryRun {
 				verb = "plan"
 			}
 			summary := fmt.Sprintf("%s client %s (%s %s)", verb, r.Name, singularSource(page.Source), r.ID)
+			if r.StatusProblem != "" && len(p.StatusProblems) < maxStatusProblems {
+				p.StatusProblems = append(p.StatusProblems, r.StatusProblem)
+			}
 			f := workflow.ExecuteActivity(upsertClientOptions(ctx, in.StepTimeout, summary), a.UpsertClient,
-				activities.UpsertClientInput{ExternalID: r.ID, Name: r.Name, DryRun: in.DryRun})
+				activities.UpsertClientInput{ExternalID: r.ID, Name: r.Name, StatusID: r.StatusID, DryRun: in.DryRun})
 			pending++
 			selector.AddFuture(f, func(f workflow.Future) {
 				pending--
@@ -112,7 +122,7 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 				}
 				p.Counts[res.Action]++
 				if in.DryRun && res.Action != syncplan.Unchanged {
-					p.Planned = append(p.Planned, ClientChange{Action: res.Action, ExternalID: r.ID, Name: r.Name, ClientID: res.ClientID, OldName: res.OldName})
+					p.Planned = append(p.Planned, ClientChange{Action: res.Action, ExternalID: r.ID, Name: r.Name, ClientID: res.ClientID, OldName: res.OldName, StatusID: r.StatusID})
 				}
 			})
 		}
@@ -126,7 +136,7 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 		}
 		if last {
 			return SyncClientsResult{Enabled: true, Source: p.Source, Total: p.Total, Counts: p.Counts, Runs: p.Runs,
-				DryRun: in.DryRun, Planned: p.Planned}, nil
+				DryRun: in.DryRun, Planned: p.Planned, StatusProblems: p.StatusProblems}, nil
 		}
 		if doneThisRun >= in.ClientsPerRun {
 			in.Carried = p

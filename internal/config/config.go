@@ -68,6 +68,10 @@ type HubSpot struct {
 	// or CompanySyncProperty) is checked into clients; with "companies" a contact's client is
 	// its primary company's.
 	ClientSource string `env:"CLIENT_SOURCE" envDefault:"deals"`
+	// ClientStatusProperty, when set, is a deal or company property (CLIENT_SOURCE) whose value
+	// SyncClients writes as the client's ClientSuccess status, matched case-insensitively by
+	// description, then code. Empty (the default) leaves client statuses alone.
+	ClientStatusProperty string `env:"HUBSPOT_CLIENT_STATUS_PROPERTY"`
 }
 
 // WriteBack reports whether WRITE_BACK_DEAL_ID is on (a malformed value fails validation).
@@ -190,6 +194,7 @@ func (c Worker) validate() error {
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_DEAL_SYNC_PROPERTY", c.HubSpot.DealSyncProperty},
 		{"HUBSPOT_COMPANY_SYNC_PROPERTY", c.HubSpot.CompanySyncProperty},
+		{"HUBSPOT_CLIENT_STATUS_PROPERTY", c.HubSpot.ClientStatusProperty},
 	} {
 		if s.value != strings.TrimSpace(s.value) {
 			return fmt.Errorf("configuration: %s must not have leading or trailing spaces, got %q", s.name, s.value)

@@ -58,6 +58,7 @@ func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
 		{"write-back without associations", "WRITE_BACK_DEAL_ID", "true"},
 		{"deal checkbox with spaces", "HUBSPOT_DEAL_SYNC_PROPERTY", " sync "},
 		{"unknown client source", "CLIENT_SOURCE", "tickets"},
+		{"client status property with spaces", "HUBSPOT_CLIENT_STATUS_PROPERTY", "cs_status "},
 		{"companies without a company checkbox", "CLIENT_SOURCE", "companies"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

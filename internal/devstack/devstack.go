@@ -165,7 +165,7 @@ func Env(c config.Worker) []string {
 		"DEAL_RESOLVER=" + c.HubSpot.DealResolver, "DEAL_PREFERENCE=" + c.HubSpot.DealPreference,
 		"WRITE_BACK_DEAL_ID=" + c.HubSpot.WriteBackDealID,
 		"HUBSPOT_DEAL_SYNC_PROPERTY=" + c.HubSpot.DealSyncProperty, "HUBSPOT_COMPANY_SYNC_PROPERTY=" + c.HubSpot.CompanySyncProperty,
-		"CLIENT_SOURCE=" + c.HubSpot.ClientSource,
+		"CLIENT_SOURCE=" + c.HubSpot.ClientSource, "HUBSPOT_CLIENT_STATUS_PROPERTY=" + c.HubSpot.ClientStatusProperty,
 		"CLIENTSUCCESS_BASE_URL=" + c.ClientSuccess.BaseURL, "CLIENTSUCCESS_USERNAME=" + c.ClientSuccess.Username,
 		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
 		fmt.Sprintf("HUBSPOT_REQUESTS_PER_SECOND=%g", c.HubSpot.RequestsPerSecond),

@@ -54,6 +54,9 @@ func (s *stack) requirePlanDone(planned []workflows.ClientChange) {
 		c, ok := s.fakes.ClientSuccess.ClientByExternalID(p.ExternalID)
 		require.True(s.t, ok, "planned %s of client %s", p.Action, p.ExternalID)
 		require.Equal(s.t, p.Name, c.Name)
+		if p.StatusID != 0 {
+			require.Equal(s.t, p.StatusID, c.StatusID, "client %s", p.ExternalID)
+		}
 		if p.Action == syncplan.Updated {
 			require.Equal(s.t, p.ClientID, c.ID, "the planned client is the one updated")
 		}
@@ -62,23 +65,25 @@ func (s *stack) requirePlanDone(planned []workflows.ClientChange) {
 
 // TestClientSyncDealsMode: a checked deal without a client becomes one, a checked deal whose
 // name changed renames its client (keeping what ClientSuccess holds), an unchecked deal is left
-// alone; a contact whose deal was just checked lands on the new client in the same ScheduledSync
+// alone; a deal's status property sets a new client's status (case-safe); a contact whose deal was just checked lands on the new client in the same ScheduledSync
 // run. A dry run before writes nothing and plans exactly the client writes the real run makes; a
 // second run writes nothing. The histories are kept as replay references.
 func TestClientSyncDealsMode(t *testing.T) {
 	s := newStack(t)
 	hs := example.HubSpot()
-	hs.Properties["deals"] = []hubspotfake.Property{checkboxProperty("sync_deal")}
+	hs.Properties["deals"] = []hubspotfake.Property{checkboxProperty("sync_deal"),
+		{Name: "cs_status", Label: "CS status", Type: "string", FieldType: "text", GroupName: "g"}}
 	hs.Deals[0].Properties["sync_deal"] = "true"
+	hs.Deals[0].Properties["cs_status"] = "trial" // ClientSuccess has it as Trial (3) already
 	hs.Deals[0].Properties["dealname"] = "Fake First Test (renewed)"
-	hs.Deals = append(hs.Deals, hubspotfake.Record{ID: "1003", Properties: map[string]string{"dealname": "Fresh Deal", "sync_deal": "true"}})
+	hs.Deals = append(hs.Deals, hubspotfake.Record{ID: "1003", Properties: map[string]string{"dealname": "Fresh Deal", "sync_deal": "true", "cs_status": "ACTIVE"}})
 	hs.Contacts = append(hs.Contacts, hubspotfake.Record{ID: "52", Properties: map[string]string{
 		"email": "carol@example.com", "firstname": "Carol", "lastname": "New", "sync_w_clientsuccess_contact": "true", "associated_deal_id": "1003"}})
 	s.fakes.HubSpot.Seed(hs)
 	cs := example.ClientSuccess()
 	cs.Clients[0].StatusID, cs.Clients[0].CrmCustomerID = 3, "crm-9001" // kept across the rename
 	s.fakes.ClientSuccess.Seed(cs)
-	s.cfg.HubSpot.DealSyncProperty = "sync_deal"
+	s.cfg.HubSpot.DealSyncProperty, s.cfg.HubSpot.ClientStatusProperty = "sync_deal", "cs_status"
 	s.startWorker()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -88,8 +93,8 @@ func TestClientSyncDealsMode(t *testing.T) {
 	s.requireNoWrites("a dry run")
 	require.True(t, plan.Clients.Enabled && plan.Clients.DryRun)
 	require.ElementsMatch(t, []workflows.ClientChange{
-		{Action: syncplan.Updated, ExternalID: example.FirstDealID, Name: "Fake First Test (renewed)", ClientID: example.FirstClientID, OldName: "Fake First Test"},
-		{Action: syncplan.Created, ExternalID: "1003", Name: "Fresh Deal"},
+		{Action: syncplan.Updated, ExternalID: example.FirstDealID, Name: "Fake First Test (renewed)", ClientID: example.FirstClientID, OldName: "Fake First Test", StatusID: 3},
+		{Action: syncplan.Created, ExternalID: "1003", Name: "Fresh Deal", StatusID: 1},
 	}, plan.Clients.Planned)
 	// The contact plan cannot see a client the same run would create: Carol waits in the plan.
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1, syncplan.WaitingClient: 1}, plan.Contacts.Counts)

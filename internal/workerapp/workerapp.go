@@ -86,6 +86,7 @@ func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API,
 		Properties: activities.Properties{
 			SyncCheckbox: cfg.HubSpot.SyncProperty, DealID: cfg.HubSpot.DealIDProperty,
 			DealSyncCheckbox: cfg.HubSpot.DealSyncProperty, CompanySyncCheckbox: cfg.HubSpot.CompanySyncProperty,
+			ClientStatus: cfg.HubSpot.ClientStatusProperty,
 		},
 		Resolver: activities.DealResolver{
 			Mode:       cfg.HubSpot.DealResolver,
