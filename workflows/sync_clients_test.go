@@ -175,3 +175,20 @@ func TestScheduledSyncSyncsContactsWhenTheClientSyncFails(t *testing.T) {
 	require.True(t, contacts, "contacts whose clients exist are still synced")
 	require.ErrorContains(t, env.GetWorkflowError(), "client sync failed")
 }
+
+func TestSyncClientsPassesTheMappedStatusAndReportsUnmatchedValues(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	env.OnActivity(a.ListClientRecords, mock.Anything, mock.Anything).Return(activities.ClientRecordsPage{Enabled: true, Source: activities.ClientSourceDeals,
+		Records: []activities.ClientRecord{{ID: "1001", Name: "A", StatusID: 3}, {ID: "1002", Name: "B", StatusProblem: `cs_status 1002: "Churned" matches no status (Active, Inactive, Trial, Terminated)`}}}, nil).Once()
+	env.OnActivity(a.UpsertClient, mock.Anything, activities.UpsertClientInput{ExternalID: "1001", Name: "A", StatusID: 3}).Return(activities.UpsertClientResult{Action: syncplan.Updated}, nil).Once()
+	env.OnActivity(a.UpsertClient, mock.Anything, activities.UpsertClientInput{ExternalID: "1002", Name: "B"}).Return(activities.UpsertClientResult{Action: syncplan.Unchanged}, nil).Once()
+	env.ExecuteWorkflow(SyncClients, SyncClientsInput{})
+	require.NoError(t, env.GetWorkflowError())
+	var res SyncClientsResult
+	require.NoError(t, env.GetWorkflowResult(&res))
+	require.Len(t, res.StatusProblems, 1)
+	require.Contains(t, res.StatusProblems[0], "Churned")
+	env.AssertExpectations(t)
+}

@@ -104,6 +104,7 @@ func TestClientSyncDealsMode(t *testing.T) {
 	done, id := s.scheduledSync(ctx, 2, false)
 	require.Empty(t, done.ClientsError)
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1, syncplan.Updated: 1}, done.Clients.Counts)
+	require.Equal(t, plan.Clients.Counts, done.Clients.Counts, "the real run does what was planned")
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 2}, done.Contacts.Counts, "Carol finds her new client in the same run")
 	s.requirePlanDone(plan.Clients.Planned)
 	fresh, _ := s.fakes.ClientSuccess.ClientByExternalID("1003")
@@ -178,6 +179,7 @@ func TestClientSyncCompaniesMode(t *testing.T) {
 
 	done, _ := s.scheduledSync(ctx, 2, false)
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1}, done.Clients.Counts)
+	require.Equal(t, plan.Clients.Counts, done.Clients.Counts, "the real run does what was planned")
 	s.requirePlanDone(plan.Clients.Planned)
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1, syncplan.NoCompany: 1, syncplan.WaitingClient: 1}, done.Contacts.Counts)
 	acme, _ := s.fakes.ClientSuccess.ClientByExternalID("301")
