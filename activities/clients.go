@@ -167,11 +167,11 @@ type UpsertClientResult struct {
 }
 
 // UpsertClient makes sure a ClientSuccess client with externalId in.ExternalID exists with
-// in.Name (and in.StatusID, when set). It looks the client up first, so a create retried after a lost answer finds the first
-// one instead of making a second; an existing client whose name already matches is not written.
-// An update replaces the client (PUT), so it reads the full record and changes only the name and
-// mapped status: custom fields and everything a CSM set in ClientSuccess are sent back as they were.
-// It never deletes.
+// in.Name (and in.StatusID, when set). It looks the client up first, so a create retried after a
+// lost answer finds the first one instead of making a second; a client that already matches is
+// not written. An update replaces the client (PUT), so it reads the full record and changes only
+// the name and mapped status: custom fields and everything else a CSM set in ClientSuccess are
+// sent back as they were. It never deletes.
 func (a *Activities) UpsertClient(ctx context.Context, in UpsertClientInput) (UpsertClientResult, error) {
 	found, err := a.ClientSuccess.GetClientByExternalID(ctx, in.ExternalID)
 	switch {
