@@ -20,6 +20,9 @@ type Properties struct {
 	// MaintainContactCheckbox follows; both empty turns the maintainer off.
 	DealSyncCheckbox    string
 	CompanySyncCheckbox string
+	// ClientStatus is a deal or company property whose value SyncClients writes as the client's
+	// status; empty leaves client statuses alone.
+	ClientStatus string
 }
 
 // Deal resolver modes.
@@ -50,6 +53,10 @@ type Activities struct {
 	// Temporal reads the previous batch's watermark (FindPreviousBatch); nil turns incremental
 	// runs into an error.
 	Temporal client.Client
+	// ClientSource is ClientSourceDeals (also when empty) or ClientSourceCompanies: what a
+	// ClientSuccess client stands for, and so how SyncClients lists them and, for companies, how
+	// a contact's client is found (ResolveCompany).
+	ClientSource string
 	// Mapping says which HubSpot properties feed which ClientSuccess fields; the zero value
 	// means mapping.Default, the built-in mapping.
 	Mapping mapping.File

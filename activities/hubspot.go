@@ -26,7 +26,8 @@ type Contact struct {
 	// Invalid says why Fields cannot be written to ClientSuccess; empty when they can.
 	Invalid string `json:"invalid,omitempty"`
 	// Resolver is ResolverAssociations when the deal comes from the contact's associations
-	// (ResolveDeal); empty means the deal id property, as before.
+	// (ResolveDeal), ResolverCompanies when the client is the primary company's (ResolveCompany);
+	// empty means the deal id property, as before.
 	Resolver string `json:"resolver,omitempty"`
 	// StatusProperty is the HubSpot enumeration property the ClientSuccess contact status is
 	// written to (a to_hubspot status mapping); empty, as in older histories, means no status sync.
@@ -65,7 +66,10 @@ func (a *Activities) contactOf(obj hubspot.Object) Contact {
 	if err := fields.Validate(); err != nil {
 		c.Invalid = err.Error()
 	}
-	if a.Resolver.associations() {
+	switch {
+	case a.clientSource() == ClientSourceCompanies:
+		c.Resolver = ResolverCompanies
+	case a.Resolver.associations():
 		c.Resolver = ResolverAssociations
 	}
 	if m.Status != nil && m.Status.Direction == mapping.ToHubSpot {

@@ -3,10 +3,11 @@
 //	starter contact 51              sync one HubSpot contact and print the outcome
 //	starter batch [-concurrency N]  sync every checked contact and print the counts
 //	starter batch -incremental      sync the checked contacts modified since the last batch
-//	starter schedule -every 1h      create or update the schedule, incremental by default (idempotent)
+//	starter clients [-dry-run]      sync clients from checked deals or companies and print the counts
+//	starter schedule -every 1h      schedule clients then contacts, incremental by default (idempotent)
 //	starter checkbox [-dry-run]     tick and untick contacts' sync checkbox by the configured rule
 //	starter pause|unpause [-note …] pause or unpause the schedule
-//	starter trigger                 run the scheduled batch now
+//	starter trigger                 run the scheduled sync (clients, then contacts) now
 //
 // It reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE from the environment.
 package main
@@ -14,6 +15,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -29,11 +31,12 @@ import (
 const usage = `usage:
   starter contact HUBSPOT_CONTACT_ID   sync one contact, wait, print the result
   starter batch [flags]                sync every checked contact, wait, print the counts
-  starter schedule [flags]             create or update the batch schedule
+  starter clients [-dry-run]           sync clients from checked deals or companies, wait, print the counts
+  starter schedule [flags]             create or update the schedule (clients, then the contact batch)
   starter checkbox [-dry-run]          run MaintainContactCheckbox, wait, print the changes
   starter pause [-note TEXT]           pause the schedule
   starter unpause [-note TEXT]         unpause the schedule
-  starter trigger                      start a scheduled batch run now (skipped if one is running)`
+  starter trigger                      start a scheduled run now (skipped if one is running)`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -63,7 +66,7 @@ func run(ctx context.Context, cmd string, args []string) error {
 	every := fs.Duration("every", 0, "schedule: run the batch at this interval, e.g. 1h")
 	cron := fs.String("cron", "", "schedule: run the batch on this cron expression instead")
 	paused := fs.Bool("paused", false, "schedule: create or leave the schedule paused")
-	dryRun := fs.Bool("dry-run", false, "checkbox: list the changes, write nothing")
+	dryRun := fs.Bool("dry-run", false, "checkbox, clients: list the changes, write nothing")
 	catchup := fs.Duration("catchup", starting.DefaultCatchupWindow, "schedule: how late a missed run may still start")
 	note := fs.String("note", "", "pause/unpause: why, shown in the Web UI")
 	quiet := fs.Bool("quiet", false, "batch: no progress bar")
@@ -119,6 +122,18 @@ func run(ctx context.Context, cmd string, args []string) error {
 			return fmt.Errorf("batch run %s: %w", wr.GetID(), err)
 		}
 		return printJSON(res)
+	case "clients":
+		res, err := starting.SyncClients(ctx, c, tcfg.TaskQueue, workflows.SyncClientsInput{DryRun: *dryRun})
+		if err != nil {
+			return err
+		}
+		if err := printJSON(res); err != nil {
+			return err
+		}
+		if !res.Enabled {
+			return errors.New(res.Reason) // names the variable that turns it on
+		}
+		return nil
 	case "checkbox":
 		res, err := starting.MaintainCheckbox(ctx, c, tcfg.TaskQueue, workflows.MaintainContactCheckboxInput{DryRun: *dryRun})
 		if err != nil {

@@ -25,3 +25,19 @@ func ContactSummary(hubspotContactID string) string {
 func DryRunContactWorkflowID(hubspotContactID string) string {
 	return "dry-run-sync-contact-" + hubspotContactID
 }
+
+// ClientsWorkflowID is the workflow id of a client sync started by hand.
+const ClientsWorkflowID = "sync-clients"
+
+// DryRunClientsWorkflowID is the workflow id of a client sync dry run started by hand.
+const DryRunClientsWorkflowID = "sync-clients-dry-run"
+
+// ScheduledSyncWorkflowID is the workflow id the schedule gives ScheduledSync (Temporal adds the
+// scheduled time to each run's id).
+const ScheduledSyncWorkflowID = "scheduled-sync"
+
+// ScheduledClientsWorkflowID is the id of a ScheduledSync run's SyncClients child.
+func ScheduledClientsWorkflowID(parentID string) string { return parentID + "-clients" }
+
+// ScheduledContactsWorkflowID is the id of a ScheduledSync run's SyncContacts child.
+func ScheduledContactsWorkflowID(parentID string) string { return parentID + "-contacts" }

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -25,7 +27,10 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(SyncContact)
 			replayer.RegisterWorkflow(SyncContacts)
 			replayer.RegisterWorkflow(MaintainContactCheckbox)
-			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(nil, f))
+			replayer.RegisterWorkflow(SyncClients)
+			replayer.RegisterWorkflow(ScheduledSync)
+			h := loadHistory(t, f)
+			require.NoError(t, replayer.ReplayWorkflowHistoryWithOptions(nil, h, ReplayOptions(h)))
 		})
 	}
 }
@@ -53,6 +58,16 @@ func syncContactSkippingSteps(ctx workflow.Context, in SyncContactInput) (SyncCo
 	}
 	err := workflow.ExecuteActivity(ctx, a.UpsertContact, activities.UpsertInput{HubSpotContactID: in.HubSpotContactID, Fields: c.Fields}).Get(ctx, nil)
 	return SyncContactResult{}, err
+}
+
+func loadHistory(t *testing.T, path string) *historypb.History {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	h, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	require.NoError(t, err)
+	return h
 }
 
 func workflowNamed(name string) workflow.RegisterOptions { return workflow.RegisterOptions{Name: name} }

@@ -50,6 +50,8 @@ type SyncContactResult struct {
 	Status *activities.PushStatusResult `json:"status,omitempty"`
 	// DryRun marks a planned result: nothing was written.
 	DryRun bool `json:"dryRun,omitempty"`
+	// CompanyID is the contact's primary company, whose client it belongs on (CLIENT_SOURCE=companies).
+	CompanyID string `json:"companyId,omitempty"`
 }
 
 // SyncContact brings one HubSpot contact's ClientSuccess record in line: check the checkbox,
@@ -88,7 +90,25 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 		return done(syncplan.NotChecked, "sync checkbox is not checked; nothing written")
 	}
 	var client activities.ClientRef
-	if contact.Resolver == activities.ResolverAssociations {
+	if contact.Resolver == activities.ResolverCompanies {
+		// Only histories whose ReadContact carried this resolver (CLIENT_SOURCE=companies) run
+		// this step, so the other branches' histories replay unchanged.
+		var r activities.CompanyResolution
+		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "find the primary company of contact "+id+" and its client"),
+			a.ResolveCompany, id).Get(ctx, &r); err != nil {
+			return res, err
+		}
+		res.CompanyID = r.CompanyID
+		switch {
+		case r.CompanyID == "" && r.Associated == 0:
+			return done(syncplan.NoCompany, "the contact is associated with no company; nothing written")
+		case r.CompanyID == "":
+			return done(syncplan.NoCompany, fmt.Sprintf("none of the contact's %d associated companies is its primary company; nothing written", r.Associated))
+		case !r.Client.Found:
+			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (primary company); nothing removed", r.CompanyID))
+		}
+		client = r.Client
+	} else if contact.Resolver == activities.ResolverAssociations {
 		r, err := resolveByAssociations(ctx, in, contact)
 		if err != nil {
 			return res, err

@@ -63,6 +63,15 @@ type HubSpot struct {
 	DealSyncProperty string `env:"HUBSPOT_DEAL_SYNC_PROPERTY"`
 	// CompanySyncProperty is the same for companies.
 	CompanySyncProperty string `env:"HUBSPOT_COMPANY_SYNC_PROPERTY"`
+	// ClientSource says what a ClientSuccess client stands for: "deals" (the default) or
+	// "companies". SyncClients turns the records of that type whose checkbox (DealSyncProperty
+	// or CompanySyncProperty) is checked into clients; with "companies" a contact's client is
+	// its primary company's.
+	ClientSource string `env:"CLIENT_SOURCE" envDefault:"deals"`
+	// ClientStatusProperty, when set, is a deal or company property (CLIENT_SOURCE) whose value
+	// SyncClients writes as the client's ClientSuccess status, matched case-insensitively by
+	// description, then code. Empty (the default) leaves client statuses alone.
+	ClientStatusProperty string `env:"HUBSPOT_CLIENT_STATUS_PROPERTY"`
 }
 
 // WriteBack reports whether WRITE_BACK_DEAL_ID is on (a malformed value fails validation).
@@ -185,10 +194,25 @@ func (c Worker) validate() error {
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_DEAL_SYNC_PROPERTY", c.HubSpot.DealSyncProperty},
 		{"HUBSPOT_COMPANY_SYNC_PROPERTY", c.HubSpot.CompanySyncProperty},
+		{"HUBSPOT_CLIENT_STATUS_PROPERTY", c.HubSpot.ClientStatusProperty},
 	} {
 		if s.value != strings.TrimSpace(s.value) {
 			return fmt.Errorf("configuration: %s must not have leading or trailing spaces, got %q", s.name, s.value)
 		}
+	}
+	switch c.HubSpot.ClientSource {
+	case "deals":
+	case "companies":
+		// Companies mode exists for client sync, so its checkbox is required; the deal resolver
+		// settings would be silently ignored, so they are refused.
+		if c.HubSpot.CompanySyncProperty == "" {
+			return errors.New("configuration: CLIENT_SOURCE=companies needs HUBSPOT_COMPANY_SYNC_PROPERTY (the company checkbox that makes a company a client)")
+		}
+		if c.HubSpot.DealResolver != "property" {
+			return fmt.Errorf("configuration: CLIENT_SOURCE=companies finds a contact's client through its primary company; DEAL_RESOLVER=%s does not apply", c.HubSpot.DealResolver)
+		}
+	default:
+		return fmt.Errorf("configuration: CLIENT_SOURCE must be \"deals\" or \"companies\", got %q", c.HubSpot.ClientSource)
 	}
 	if c.CodecServer.Address != "" && (c.Temporal.PayloadCodecKeys == "" || c.CodecServer.Token == "") {
 		return errors.New("configuration: CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")

@@ -57,6 +57,9 @@ func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
 		{"write-back is not a bool", "WRITE_BACK_DEAL_ID", "yes please"},
 		{"write-back without associations", "WRITE_BACK_DEAL_ID", "true"},
 		{"deal checkbox with spaces", "HUBSPOT_DEAL_SYNC_PROPERTY", " sync "},
+		{"unknown client source", "CLIENT_SOURCE", "tickets"},
+		{"client status property with spaces", "HUBSPOT_CLIENT_STATUS_PROPERTY", "cs_status "},
+		{"companies without a company checkbox", "CLIENT_SOURCE", "companies"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv(t, complete)
@@ -89,6 +92,25 @@ func TestLoadWorkerAssociationsResolver(t *testing.T) {
 	require.Equal(t, "oldest", c.HubSpot.DealPreference)
 	require.True(t, c.HubSpot.WriteBack())
 	require.Equal(t, "sync_deal", c.HubSpot.DealSyncProperty)
+}
+
+func TestLoadWorkerClientSource(t *testing.T) {
+	setEnv(t, complete)
+	c, err := LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "deals", c.HubSpot.ClientSource, "deals by default; its checkbox may stay empty (client sync off)")
+
+	setEnv(t, complete) // secrets are unset once read
+	setEnv(t, map[string]string{"CLIENT_SOURCE": "companies", "HUBSPOT_COMPANY_SYNC_PROPERTY": "sync_company"})
+	c, err = LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "companies", c.HubSpot.ClientSource)
+
+	setEnv(t, complete)
+	t.Setenv("DEAL_RESOLVER", "associations")
+	_, err = LoadWorker()
+	require.ErrorContains(t, err, "CLIENT_SOURCE=companies")
+	require.ErrorContains(t, err, "DEAL_RESOLVER")
 }
 
 func TestEndpointsTurnOff(t *testing.T) {

@@ -147,7 +147,7 @@ func (f *Fakes) WorkerConfig(t config.Temporal) config.Worker {
 		HubSpot: config.HubSpot{
 			BaseURL: f.HubSpotURL, Token: FakeHubSpotToken, APIFamily: "2026-03",
 			SyncProperty: "sync_w_clientsuccess_contact", DealIDProperty: "associated_deal_id",
-			DealResolver: "property", DealPreference: "newest", WriteBackDealID: "false",
+			DealResolver: "property", DealPreference: "newest", WriteBackDealID: "false", ClientSource: "deals",
 		},
 		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword,
 			ClientCacheTTL: time.Minute},
@@ -165,6 +165,7 @@ func Env(c config.Worker) []string {
 		"DEAL_RESOLVER=" + c.HubSpot.DealResolver, "DEAL_PREFERENCE=" + c.HubSpot.DealPreference,
 		"WRITE_BACK_DEAL_ID=" + c.HubSpot.WriteBackDealID,
 		"HUBSPOT_DEAL_SYNC_PROPERTY=" + c.HubSpot.DealSyncProperty, "HUBSPOT_COMPANY_SYNC_PROPERTY=" + c.HubSpot.CompanySyncProperty,
+		"CLIENT_SOURCE=" + c.HubSpot.ClientSource, "HUBSPOT_CLIENT_STATUS_PROPERTY=" + c.HubSpot.ClientStatusProperty,
 		"CLIENTSUCCESS_BASE_URL=" + c.ClientSuccess.BaseURL, "CLIENTSUCCESS_USERNAME=" + c.ClientSuccess.Username,
 		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
 		fmt.Sprintf("HUBSPOT_REQUESTS_PER_SECOND=%g", c.HubSpot.RequestsPerSecond),

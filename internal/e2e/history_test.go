@@ -93,7 +93,9 @@ func replayAndRecord(t *testing.T, histories map[string]*historypb.History) {
 		replayer.RegisterWorkflow(workflows.SyncContact)
 		replayer.RegisterWorkflow(workflows.SyncContacts)
 		replayer.RegisterWorkflow(workflows.MaintainContactCheckbox)
-		require.NoError(t, replayer.ReplayWorkflowHistory(nil, h), name)
+		replayer.RegisterWorkflow(workflows.SyncClients)
+		replayer.RegisterWorkflow(workflows.ScheduledSync)
+		require.NoError(t, replayer.ReplayWorkflowHistoryWithOptions(nil, h, workflows.ReplayOptions(h)), name)
 		// Payload data is base64 in JSON; the binary form holds it as it was written.
 		raw, err := proto.Marshal(h)
 		require.NoError(t, err)

@@ -16,8 +16,8 @@ import (
 )
 
 // TestScheduleIsIdempotentAndTriggerRunsTheBatch creates the schedule twice (one schedule, the
-// second spec wins), pauses and unpauses it, and triggers it: a SyncContacts run starts and syncs
-// the example contact.
+// second spec wins), pauses and unpauses it, and triggers it: a ScheduledSync run starts, its
+// client sync reports itself off, and its SyncContacts child syncs the example contact.
 func TestScheduleIsIdempotentAndTriggerRunsTheBatch(t *testing.T) {
 	s := newStack(t)
 	s.seedExample()
@@ -77,15 +77,17 @@ func TestScheduleIsIdempotentAndTriggerRunsTheBatch(t *testing.T) {
 		runID = d.Info.RecentActions[0].StartWorkflowResult.WorkflowID
 		return true
 	})
-	require.True(t, strings.HasPrefix(runID, workflows.BatchWorkflowID+"-"), runID)
+	require.True(t, strings.HasPrefix(runID, workflows.ScheduledSyncWorkflowID+"-"), runID)
 	desc, err := s.client.DescribeWorkflowExecution(ctx, runID, "")
 	require.NoError(t, err)
-	require.Equal(t, "SyncContacts", desc.WorkflowExecutionInfo.GetType().GetName())
-	var res workflows.SyncContactsResult
+	require.Equal(t, "ScheduledSync", desc.WorkflowExecutionInfo.GetType().GetName())
+	var res workflows.ScheduledSyncResult
 	require.NoError(t, s.client.GetWorkflow(ctx, runID, "").Get(ctx, &res))
-	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1}, res.Counts)
+	require.False(t, res.Clients.Enabled, "no deal checkbox configured: client sync is off, and says so")
+	require.Contains(t, res.Clients.Reason, "HUBSPOT_DEAL_SYNC_PROPERTY")
+	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1}, res.Contacts.Counts)
 	// The progress query the starter's bar reads answers on a real server, after the run too.
-	p, err := starting.QueryProgress(ctx, s.client, runID)
+	p, err := starting.QueryProgress(ctx, s.client, workflows.ScheduledContactsWorkflowID(runID))
 	require.NoError(t, err)
 	require.Equal(t, workflows.Progress{Done: 1, Listed: 1, AllListed: true, Counts: map[syncplan.Outcome]int{syncplan.Created: 1}, Run: 1}, p)
 	require.Len(t, s.owned(example.ContactID), 1)

@@ -76,6 +76,29 @@ func MaintainCheckbox(ctx context.Context, c client.Client, taskQueue string, in
 	return res, nil
 }
 
+// SyncClients runs a client sync (or joins the one running) and waits for it. A dry run has its
+// own workflow id, so it never joins a run that writes.
+func SyncClients(ctx context.Context, c client.Client, taskQueue string, in workflows.SyncClientsInput) (workflows.SyncClientsResult, error) {
+	id, summary := workflows.ClientsWorkflowID, "sync ClientSuccess clients from checked HubSpot deals or companies"
+	if in.DryRun {
+		id, summary = workflows.DryRunClientsWorkflowID, "dry run: plan the client sync"
+	}
+	var res workflows.SyncClientsResult
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		StaticSummary:            summary,
+	}, workflows.SyncClients, in)
+	if err != nil {
+		return res, fmt.Errorf("starting client sync: %w", err)
+	}
+	if err := run.Get(ctx, &res); err != nil {
+		return res, fmt.Errorf("client sync (workflow %s): %w", run.GetID(), err)
+	}
+	return res, nil
+}
+
 // ScheduleSpec is how often the batch runs.
 type ScheduleSpec struct {
 	Every  time.Duration // interval; used when Cron is empty
@@ -89,7 +112,7 @@ type ScheduleSpec struct {
 // DefaultCatchupWindow is the schedule's catch-up window when ScheduleSpec leaves it 0.
 const DefaultCatchupWindow = time.Hour
 
-// EnsureSchedule creates the batch schedule, or updates it in place when it exists, so running
+// EnsureSchedule creates the schedule of ScheduledSync (clients, then the contact batch), or updates it in place when it exists, so running
 // it twice gives one schedule. Overlapping runs are skipped: a batch still running when the next
 // is due simply lets that one go.
 func EnsureSchedule(ctx context.Context, c client.Client, taskQueue string, spec ScheduleSpec) (created bool, err error) {
@@ -106,16 +129,18 @@ func EnsureSchedule(ctx context.Context, c client.Client, taskQueue string, spec
 	if catchup <= 0 {
 		catchup = DefaultCatchupWindow
 	}
+	// The schedule runs ScheduledSync: clients first, then the contact batch with spec.Input, so a
+	// contact whose deal or company was just checked finds its client in the same run.
 	action := &client.ScheduleWorkflowAction{
-		ID:        workflows.BatchWorkflowID,
-		Workflow:  workflows.SyncContacts,
-		Args:      []any{spec.Input},
+		ID:        workflows.ScheduledSyncWorkflowID,
+		Workflow:  workflows.ScheduledSync,
+		Args:      []any{workflows.ScheduledSyncInput{Contacts: spec.Input}},
 		TaskQueue: taskQueue,
 		// Each run's id is this plus the scheduled time, so runs never collide with a manual batch.
-		StaticSummary: "scheduled sync of every checked HubSpot contact",
+		StaticSummary: "scheduled sync of clients, then of every checked HubSpot contact",
 	}
 	if spec.Input.Incremental {
-		action.StaticSummary = "scheduled sync of the checked HubSpot contacts modified since the last batch (all of them every " + spec.Input.FullEvery.String() + ")"
+		action.StaticSummary = "scheduled sync of clients, then of the checked HubSpot contacts modified since the last batch (all of them every " + spec.Input.FullEvery.String() + ")"
 	}
 	_, err = c.ScheduleClient().Create(ctx, client.ScheduleOptions{
 		ID:            workflows.ScheduleID,
@@ -166,7 +191,7 @@ func UnpauseSchedule(ctx context.Context, c client.Client, note string) error {
 	return nil
 }
 
-// TriggerSchedule starts a batch run now, under the schedule's overlap policy: with a run still
+// TriggerSchedule starts a scheduled run (clients, then contacts) now, under the schedule's overlap policy: with a run still
 // going, Skip means nothing new starts.
 func TriggerSchedule(ctx context.Context, c client.Client) error {
 	err := c.ScheduleClient().GetHandle(ctx, workflows.ScheduleID).Trigger(ctx, client.ScheduleTriggerOptions{

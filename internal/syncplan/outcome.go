@@ -16,6 +16,7 @@ const (
 	InvalidDealID   Outcome = "invalid_deal_id"     // the deal id property is not a deal id
 	DealNotFound    Outcome = "deal_not_found"      // no such deal in HubSpot
 	WaitingClient   Outcome = "waiting_for_client"  // the deal has no ClientSuccess client yet
+	NoCompany       Outcome = "no_company"          // (CLIENT_SOURCE=companies) the contact has no primary company
 	InvalidContact  Outcome = "invalid_contact"     // the contact's fields cannot be written (no email, …)
 	Conflict        Outcome = "conflict"            // a record this sync does not own is in the way
 	Failed          Outcome = "failed"              // a write failed for good; any move was rolled back

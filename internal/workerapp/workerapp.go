@@ -82,9 +82,11 @@ func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API,
 		ClientSuccess: cs,
 		Clients:       activities.NewClientCache(cfg.ClientSuccess.ClientCacheTTL),
 		Temporal:      tc,
+		ClientSource:  cfg.HubSpot.ClientSource,
 		Properties: activities.Properties{
 			SyncCheckbox: cfg.HubSpot.SyncProperty, DealID: cfg.HubSpot.DealIDProperty,
 			DealSyncCheckbox: cfg.HubSpot.DealSyncProperty, CompanySyncCheckbox: cfg.HubSpot.CompanySyncProperty,
+			ClientStatus: cfg.HubSpot.ClientStatusProperty,
 		},
 		Resolver: activities.DealResolver{
 			Mode:       cfg.HubSpot.DealResolver,
@@ -197,6 +199,8 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.SyncContact)
 	r.RegisterWorkflow(workflows.SyncContacts)
 	r.RegisterWorkflow(workflows.MaintainContactCheckbox)
+	r.RegisterWorkflow(workflows.SyncClients)
+	r.RegisterWorkflow(workflows.ScheduledSync)
 	r.RegisterActivity(acts)
 }
 

@@ -91,6 +91,18 @@ func (s *Server) Client(id int64) (clientsuccess.Client, bool) {
 	return copyClient(*c), true
 }
 
+// ClientByExternalID returns the lowest-id client whose externalId is externalID (case-insensitive),
+// as GET /v1/clients?externalId= answers it.
+func (s *Server) ClientByExternalID(externalID string) (clientsuccess.Client, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := s.clientsByExternalIDLocked(externalID)
+	if len(ids) == 0 {
+		return clientsuccess.Client{}, false
+	}
+	return copyClient(*s.clients[ids[0]]), true
+}
+
 // AddClient stores a client (replacing one with the same id; a zero id is assigned) and returns it.
 func (s *Server) AddClient(c clientsuccess.Client) clientsuccess.Client {
 	s.mu.Lock()

@@ -65,6 +65,14 @@ func (s *Server) associate(a Assoc) {
 	}
 	s.addLink(recordKey{from, a.FromID}, to, a.ToID, typeID)
 	s.addLink(recordKey{to, a.ToID}, from, a.FromID, reverseTypeID(from, to, typeID))
+	// A primary association is also a plain one: HubSpot lists both types (279 and 1 for a
+	// contact's primary company), so a reader that looks for the plain type still finds it.
+	if primaryTypes[typeID] {
+		if plain := defaultTypeID[[2]string{from, to}]; plain != 0 {
+			s.addLink(recordKey{from, a.FromID}, to, a.ToID, plain)
+			s.addLink(recordKey{to, a.ToID}, from, a.FromID, reverseTypeID(from, to, plain))
+		}
+	}
 }
 
 func (s *Server) addLink(from recordKey, toType, toID string, typeID int) {

@@ -1,0 +1,62 @@
+package workflows
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/workflow"
+)
+
+// ScheduledSyncInput configures one scheduled run: the client sync, then the contact batch.
+type ScheduledSyncInput struct {
+	Clients  SyncClientsInput  `json:"clients"`
+	Contacts SyncContactsInput `json:"contacts"`
+}
+
+// ScheduledSyncResult is what both parts of the run did.
+type ScheduledSyncResult struct {
+	Clients SyncClientsResult `json:"clients"`
+	// ClientsError says why the client sync failed; the contact batch ran anyway.
+	ClientsError string             `json:"clientsError,omitempty"`
+	Contacts     SyncContactsResult `json:"contacts"`
+}
+
+// ScheduledSync is the run the schedule starts: SyncClients first, then SyncContacts, each as a
+// child workflow, so a contact whose deal (or company) was just checked finds its new client in
+// the same run. A dry run (Contacts.DryRun or Clients.DryRun) plans both parts and writes nothing.
+// When the client sync fails the contact batch still runs, for every contact whose client
+// exists, and the run then fails naming the client sync's error.
+func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncResult, error) {
+	dry := in.Clients.DryRun || in.Contacts.DryRun
+	in.Clients.DryRun, in.Contacts.DryRun = dry, dry
+	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	var res ScheduledSyncResult
+
+	clientsCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:    ScheduledClientsWorkflowID(id),
+		StaticSummary: dryRunPrefix(dry) + "sync ClientSuccess clients from checked HubSpot deals or companies",
+	})
+	clientsErr := workflow.ExecuteChildWorkflow(clientsCtx, SyncClients, in.Clients).Get(ctx, &res.Clients)
+	if clientsErr != nil {
+		res.ClientsError = clientsErr.Error()
+		workflow.GetLogger(ctx).Error("client sync failed; syncing contacts anyway", "error", clientsErr)
+	}
+
+	contactsCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:    ScheduledContactsWorkflowID(id),
+		StaticSummary: dryRunPrefix(dry) + "sync every checked HubSpot contact",
+	})
+	if err := workflow.ExecuteChildWorkflow(contactsCtx, SyncContacts, in.Contacts).Get(ctx, &res.Contacts); err != nil {
+		return res, err
+	}
+	if clientsErr != nil {
+		return res, fmt.Errorf("contacts synced, but the client sync failed: %w", clientsErr)
+	}
+	return res, nil
+}
+
+func dryRunPrefix(dry bool) string {
+	if dry {
+		return "dry run: "
+	}
+	return ""
+}
