@@ -127,7 +127,8 @@ func planMapping(m mapping.File) bool {
 func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs map[string][]string) map[string]target {
 	var judged []Contact
 	for _, c := range contacts {
-		if c.Checked && c.Invalid == "" && c.StatusProperty == "" {
+		// Companies mode resolves through the primary company, which the plan does not read.
+		if c.Checked && c.Invalid == "" && c.StatusProperty == "" && c.Resolver != ResolverCompanies {
 			judged = append(judged, c)
 		}
 	}

@@ -128,6 +128,17 @@ func TestPlanContactsPageLeavesStatusMappingsToSyncContact(t *testing.T) {
 	require.Len(t, p.ToSync, 8)
 }
 
+// In companies mode the client comes from the primary company, which the plan does not read: a
+// contact sitting on its deal property's client must still get its own sync.
+func TestPlanContactsPageLeavesCompaniesModeToSyncContact(t *testing.T) {
+	f := newFixture(t)
+	seedPlanFixture(f)
+	f.acts.ClientSource = ClientSourceCompanies
+	p := f.planPage(t, PagePlanInput{Limit: 100})
+	require.Empty(t, p.InLine)
+	require.Len(t, p.ToSync, 8)
+}
+
 func TestPlanContactsPageWithAssociations(t *testing.T) {
 	f := newFixture(t)
 	f.acts.Resolver = DealResolver{Mode: ResolverAssociations, Preference: syncplan.PreferNewest}
