@@ -14,6 +14,13 @@ const DefaultStepTimeout = 2 * time.Minute
 // readOptions is for steps that only read: retried for a while, then the sync fails having
 // written nothing.
 func readOptions(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {
+	return boundedOptions(ctx, timeout, summary)
+}
+
+// boundedOptions retries a step ten times over about ten minutes, then gives up: for reads, and
+// for a client's upsert, which then counts as failed so one client cannot hold up the rest (a
+// retried create never duplicates: UpsertClient looks first).
+func boundedOptions(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: stepTimeout(timeout),
 		Summary:             summary,

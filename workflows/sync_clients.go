@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cssync/cssync/activities"
@@ -108,7 +107,7 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 			if r.StatusProblem != "" && len(p.StatusProblems) < maxStatusProblems {
 				p.StatusProblems = append(p.StatusProblems, r.StatusProblem)
 			}
-			f := workflow.ExecuteActivity(upsertClientOptions(ctx, in.StepTimeout, summary), a.UpsertClient,
+			f := workflow.ExecuteActivity(boundedOptions(ctx, in.StepTimeout, summary), a.UpsertClient,
 				activities.UpsertClientInput{ExternalID: r.ID, Name: r.Name, StatusID: r.StatusID, DryRun: in.DryRun})
 			pending++
 			selector.AddFuture(f, func(f workflow.Future) {
@@ -143,21 +142,6 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 			return SyncClientsResult{}, workflow.NewContinueAsNewError(ctx, SyncClients, in)
 		}
 	}
-}
-
-// upsertClientOptions retries a client's upsert for a while, then counts it as failed so one
-// client cannot hold up the rest; a retried create never duplicates (UpsertClient looks first).
-func upsertClientOptions(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: stepTimeout(timeout),
-		Summary:             summary,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-			MaximumAttempts:    10,
-		},
-	})
 }
 
 // sourceLabel names the listed records for a summary; the first page does not know the source yet.
