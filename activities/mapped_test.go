@@ -76,3 +76,36 @@ func TestMappedUpsertSendsEveryCustomValueBackAndReportsProblems(t *testing.T) {
 	assert.Equal(t, writes, f.cs.Writes())
 	assert.Equal(t, 2, f.cs.Calls()-calls, "list and read the record only: statuses and custom fields are cached")
 }
+
+func TestStatusStepReadsDefinitionsOncePerTTLAndNotTheRecord(t *testing.T) {
+	f := newFixture(t)
+	now := time.Unix(1_700_000_000, 0)
+	f.acts.Definitions = &DefinitionCache{TTL: time.Minute, Now: func() time.Time { return now }}
+	f.hs.Seed(hubspotfake.Fixture{
+		Properties: map[string][]hubspotfake.Property{"contacts": {{Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select",
+			Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}}}},
+		Contacts: []hubspotfake.Record{{ID: "51", Properties: map[string]string{"email": fields.Email}}},
+	})
+	active := 1
+	push := func() PushStatusResult {
+		t.Helper()
+		v, err := f.env.ExecuteActivity(f.acts.PushContactStatus, PushStatusInput{HubSpotContactID: "51", ClientID: 2, ContactID: 999, Property: "cs_status", StatusKnown: true, StatusID: &active})
+		require.NoError(t, err)
+		var res PushStatusResult
+		require.NoError(t, v.Get(&res))
+		return res
+	}
+	f.cs.ResetCounters()
+	f.hs.ResetCounters()
+	assert.Equal(t, PushStatusResult{Value: "active", Written: true}, push())
+	csCalls, hsCalls := f.cs.Calls(), f.hs.Calls()
+	assert.Equal(t, 3, hsCalls, "property definition, contact, write")
+
+	assert.Equal(t, PushStatusResult{Value: "active"}, push())
+	assert.Equal(t, csCalls, f.cs.Calls(), "statuses cached; the record (999 does not even exist) is not read")
+	assert.Equal(t, hsCalls+1, f.hs.Calls(), "only the contact's value is read")
+
+	now = now.Add(2 * time.Minute)
+	push()
+	assert.Equal(t, csCalls+1, f.cs.Calls(), "expired: statuses read again")
+}
