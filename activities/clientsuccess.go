@@ -185,6 +185,9 @@ type UpsertInput struct {
 	// HubSpot holds the contact's HubSpot values under an extended mapping (Contact.Mapped): the
 	// record is then planned field by field (planMapped) instead of taking Fields whole.
 	HubSpot map[string]string `json:"hubspot,omitempty"`
+	// KeptFields are the standard fields of the record a move replaces (extended mapping only):
+	// the new record starts from them, so fields the mapping does not feed survive the move.
+	KeptFields *syncplan.ContactFields `json:"keptFields,omitempty"`
 	// DryRun plans and writes nothing (an extended mapping's dry run needs the record).
 	DryRun bool `json:"dryRun,omitempty"`
 }
@@ -232,6 +235,9 @@ func (a *Activities) UpsertContact(ctx context.Context, in UpsertInput) (UpsertR
 	}
 	var mapped *MappedResult
 	if in.HubSpot != nil {
+		if in.KeptFields != nil {
+			setFields(&c, *in.KeptFields)
+		}
 		if mapped, _, err = a.planMapped(ctx, in.HubSpot, &c, true); err != nil {
 			return UpsertResult{}, err
 		}

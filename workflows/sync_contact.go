@@ -213,6 +213,10 @@ func upsertInput(id string, client activities.ClientRef, contact activities.Cont
 	if len(plan.Remove) > 0 && plan.Keep == nil {
 		kept := found.Kept[plan.Remove[0].ContactID]
 		upsert.Kept = &kept
+		if contact.Mapped != nil {
+			fields := plan.Remove[0].Fields
+			upsert.KeptFields = &fields
+		}
 	}
 	return upsert
 }

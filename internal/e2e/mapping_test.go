@@ -153,6 +153,19 @@ status: {hubspot: cs_status, direction: to_hubspot}
 	assert.False(t, third.Status.Written)
 	h, c = s.writes()
 	assert.Equal(t, [2]int{hsWrites, csWrites}, [2]int{h, c}, "in line: nothing written on either side")
+
+	// A move carries what only ClientSuccess holds (the unmapped title, the status, the tier).
+	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
+	moved := s.syncContact(example.ContactID)
+	require.Equal(t, syncplan.Moved, moved.Outcome, moved.Reason)
+	on = s.owned(example.ContactID)
+	require.Len(t, on, 1)
+	assert.Equal(t, example.SecondClientID, on[0].ClientID)
+	assert.Equal(t, "VP Sales", on[0].Title)
+	assert.Equal(t, "+1 555 0199", on[0].Phone)
+	assert.Equal(t, &active, on[0].StatusID)
+	assert.JSONEq(t, `"gold"`, customValue(on[0], 2))
+	assert.Empty(t, moved.Mapped.HubSpot, "nothing differs: nothing written to HubSpot")
 }
 
 // TestStatusFromHubSpotAndHubSpotOwnedField: a status set in HubSpot reaches ClientSuccess
