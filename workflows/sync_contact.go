@@ -276,7 +276,9 @@ func clientLabel(name string, id int64) string {
 
 // dryRun reports what the plan would write, without writing: removals, then a create, an update
 // (fields differ from the record on the target client) or nothing, and the status write when a
-// status mapping is on and the record already exists on the target client.
+// status mapping is on and the record already exists on the target client. With an extended
+// mapping the upsert step plans the record (DryRun) and the result lists the mapped changes and
+// HubSpot writes under Mapped.
 func dryRun(ctx workflow.Context, in SyncContactInput, res SyncContactResult, contact activities.Contact, client activities.ClientRef, plan syncplan.Plan, found activities.FoundRecords) (SyncContactResult, error) {
 	var a *activities.Activities
 	for _, r := range plan.Remove {
