@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/cssync/cssync/internal/syncplan"
 )
@@ -52,6 +53,9 @@ func CanonicalFromHubSpot(typ, value string) (string, error) {
 		}
 		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
 			return "", badValue(v, "STRING", "control characters")
+		}
+		if !utf8.ValidString(v) {
+			return "", badValue(v, "STRING", "not valid UTF-8")
 		}
 		return v, nil
 	case "INTEGER":
