@@ -26,7 +26,8 @@ FUZZTIME ?= 5s
 FUZZ_TARGETS := \
 	./internal/hubspot:FuzzDecodeResponses ./internal/hubspot:FuzzRetryAfter \
 	./internal/clientsuccess:FuzzDecodeResponses ./internal/clientsuccess:FuzzRetryAfter \
-	./internal/syncplan:FuzzParseDealID ./internal/syncplan:FuzzContactFields ./internal/syncplan:FuzzDecide
+	./internal/syncplan:FuzzParseDealID ./internal/syncplan:FuzzContactFields ./internal/syncplan:FuzzDecide \
+	./internal/mapping:FuzzCanonicalValues
 
 ## fuzz: run every fuzz target for FUZZTIME (default 5s)
 fuzz:

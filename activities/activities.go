@@ -50,6 +50,9 @@ type Activities struct {
 	Resolver      DealResolver
 	// Clients caches found deal clients for this worker process; nil asks every time.
 	Clients *ClientCache
+	// Definitions caches statuses, custom-field and property definitions for this worker
+	// process; nil reads them every time.
+	Definitions *DefinitionCache
 	// Temporal reads the previous batch's watermark (FindPreviousBatch); nil turns incremental
 	// runs into an error.
 	Temporal client.Client

@@ -182,12 +182,26 @@ type UpsertInput struct {
 	Fields           syncplan.ContactFields `json:"fields"`
 	// Kept carries ClientSuccess-side fields onto a newly created record (a move or a restore).
 	Kept *Kept `json:"kept,omitempty"`
+	// HubSpot holds the contact's HubSpot values under an extended mapping (Contact.Mapped): the
+	// record is then planned field by field (planMapped) instead of taking Fields whole.
+	HubSpot map[string]string `json:"hubspot,omitempty"`
+	// KeptFields are the standard fields of the record a move replaces (extended mapping only):
+	// the new record starts from them, so fields the mapping does not feed survive the move.
+	KeptFields *syncplan.ContactFields `json:"keptFields,omitempty"`
+	// DryRun plans and writes nothing (an extended mapping's dry run needs the record).
+	DryRun bool `json:"dryRun,omitempty"`
 }
 
 // UpsertResult says what UpsertContact did.
 type UpsertResult struct {
 	Action    syncplan.Outcome `json:"action"` // Created, Updated or Unchanged
 	ContactID int64            `json:"contactId"`
+	// StatusKnown says StatusID is the record's status after the step, so the status step need
+	// not read the record again. Older histories lack it.
+	StatusKnown bool `json:"statusKnown,omitempty"`
+	StatusID    *int `json:"statusId,omitempty"`
+	// Mapped is what an extended mapping planned (HubSpot writes, problems); nil otherwise.
+	Mapped *MappedResult `json:"mapped,omitempty"`
 }
 
 // UpsertContact makes the owned record on the client match the fields. It always looks for an
@@ -219,12 +233,25 @@ func (a *Activities) UpsertContact(ctx context.Context, in UpsertInput) (UpsertR
 		c.StatusID, c.ExecutiveSponsor, c.Champion, c.KeyContact = in.Kept.StatusID, in.Kept.ExecutiveSponsor, in.Kept.Champion, in.Kept.KeyContact
 		c.CustomFieldValues = in.Kept.CustomFieldValues
 	}
-	setFields(&c, in.Fields)
+	var mapped *MappedResult
+	if in.HubSpot != nil {
+		if in.KeptFields != nil {
+			setFields(&c, *in.KeptFields)
+		}
+		if mapped, _, err = a.planMapped(ctx, in.HubSpot, &c, true); err != nil {
+			return UpsertResult{}, err
+		}
+	} else {
+		setFields(&c, in.Fields)
+	}
+	if in.DryRun {
+		return UpsertResult{Action: syncplan.Created, Mapped: mapped}, nil
+	}
 	created, err := a.ClientSuccess.CreateContact(ctx, in.ClientID, c)
 	if err != nil {
 		return UpsertResult{}, toTemporal(err)
 	}
-	return UpsertResult{Action: syncplan.Created, ContactID: created.ID}, nil
+	return UpsertResult{Action: syncplan.Created, ContactID: created.ID, StatusKnown: true, StatusID: created.StatusID, Mapped: mapped}, nil
 }
 
 // update writes changed fields onto an existing record. ClientSuccess replaces the whole record on
@@ -234,14 +261,26 @@ func (a *Activities) update(ctx context.Context, in UpsertInput, contactID int64
 	if err != nil {
 		return UpsertResult{}, toTemporal(err)
 	}
-	if fieldsOf(*c) == in.Fields {
-		return UpsertResult{Action: syncplan.Unchanged, ContactID: contactID}, nil
+	res := UpsertResult{Action: syncplan.Unchanged, ContactID: contactID, StatusKnown: true, StatusID: c.StatusID}
+	changed := syncplan.FieldsChanged(fieldsOf(*c), in.Fields)
+	if in.HubSpot != nil {
+		if res.Mapped, changed, err = a.planMapped(ctx, in.HubSpot, c, false); err != nil {
+			return UpsertResult{}, err
+		}
+	} else {
+		setFields(c, in.Fields)
 	}
-	setFields(c, in.Fields)
+	if !changed {
+		return res, nil
+	}
+	res.Action, res.StatusID = syncplan.Updated, c.StatusID
+	if in.DryRun {
+		return res, nil
+	}
 	if _, err := a.ClientSuccess.UpdateContact(ctx, in.ClientID, *c); err != nil {
 		return UpsertResult{}, toTemporal(err)
 	}
-	return UpsertResult{Action: syncplan.Updated, ContactID: contactID}, nil
+	return res, nil
 }
 
 func fieldsOf(c clientsuccess.Contact) syncplan.ContactFields {

@@ -32,6 +32,11 @@ type Contact struct {
 	// StatusProperty is the HubSpot enumeration property the ClientSuccess contact status is
 	// written to (a to_hubspot status mapping); empty, as in older histories, means no status sync.
 	StatusProperty string `json:"statusProperty,omitempty"`
+	// Mapped holds the values of every HubSpot property an extended mapping names (see
+	// mapping.File.Extended), clipped, by name; the upsert step plans the mapped fields from them
+	// (mapping.PlanContact). Nil, as with the built-in mapping and in older histories, means the
+	// classic sync of Fields.
+	Mapped map[string]string `json:"mapped,omitempty"`
 }
 
 // ReadContact reads the contact's checkbox, deal id and the fields the mapping feeds from HubSpot. A missing contact is a
@@ -74,6 +79,13 @@ func (a *Activities) contactOf(obj hubspot.Object) Contact {
 	}
 	if m.Status != nil && m.Status.Direction == mapping.ToHubSpot {
 		c.StatusProperty = m.Status.HubSpot
+	}
+	if m.Extended() {
+		c.Mapped = map[string]string{}
+		for _, name := range m.HubSpotProperties() {
+			// Clipped past the length limit, so a runaway value is still seen as too long.
+			c.Mapped[name] = syncplan.Clip(obj.Properties[name], syncplan.MaxFieldLength)
+		}
 	}
 	return c
 }

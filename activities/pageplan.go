@@ -108,18 +108,11 @@ func planWarn(ctx context.Context, what string, err error) {
 	activity.GetLogger(ctx).Warn("page plan: "+what+" failed; leaving those contacts to their own sync", "error", err)
 }
 
-// planMapping reports whether the page plan can judge contacts under this mapping: standard
-// fields from HubSpot only. Anything else (a status to write back) is left to SyncContact.
+// planMapping reports whether the page plan can judge contacts under this mapping: the classic
+// one (standard fields from HubSpot, no status). An extended mapping or a status to write back
+// needs reads the plan does not make, so those contacts are left to SyncContact.
 func planMapping(m mapping.File) bool {
-	if m.Status != nil {
-		return false
-	}
-	for _, f := range m.Fields {
-		if f.Custom != "" || f.Direction != mapping.ToClientSuccess {
-			return false
-		}
-	}
-	return true
+	return m.Status == nil && !m.Extended()
 }
 
 // pageTargets resolves the client of every contact that can be judged in bulk.

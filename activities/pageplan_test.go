@@ -117,15 +117,21 @@ func TestPlanContactsPageReadsEachDealOncePerCacheTTL(t *testing.T) {
 	require.Equal(t, 2, f.hs.Calls(), "after the TTL the deals are read again")
 }
 
-func TestPlanContactsPageLeavesStatusMappingsToSyncContact(t *testing.T) {
-	f := newFixture(t)
-	seedPlanFixture(f)
-	m := mapping.Default()
-	m.Status = &mapping.StatusMapping{HubSpot: "cs_status", Direction: mapping.ToHubSpot}
-	f.acts.Mapping = m
-	p := f.planPage(t, PagePlanInput{Limit: 100})
-	require.Empty(t, p.InLine, "a status write-back is judged by SyncContact")
-	require.Len(t, p.ToSync, 8)
+func TestPlanContactsPageLeavesStatusAndExtendedMappingsToSyncContact(t *testing.T) {
+	status := mapping.Default()
+	status.Status = &mapping.StatusMapping{HubSpot: "cs_status", Direction: mapping.ToHubSpot}
+	partial := mapping.Default()
+	partial.Fields = partial.Fields[:3] // title, phone and mobile keep their ClientSuccess values
+	for name, m := range map[string]mapping.File{"status written back": status, "partial mapping": partial} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t)
+			seedPlanFixture(f)
+			f.acts.Mapping = m
+			p := f.planPage(t, PagePlanInput{Limit: 100})
+			require.Empty(t, p.InLine, "judged by SyncContact")
+			require.Len(t, p.ToSync, 8)
+		})
+	}
 }
 
 // In companies mode the client comes from the primary company, which the plan does not read: a

@@ -14,6 +14,10 @@ type PushStatusInput struct {
 	ClientID         int64  `json:"clientId"`
 	ContactID        int64  `json:"contactId"`
 	Property         string `json:"property"`
+	// StatusKnown says StatusID is the record's status as the caller just read or wrote it, so
+	// the record is not read again. Older histories lack it.
+	StatusKnown bool `json:"statusKnown,omitempty"`
+	StatusID    *int `json:"statusId,omitempty"`
 	// DryRun computes the value and whether it would be written, and writes nothing.
 	DryRun bool `json:"dryRun,omitempty"`
 }
@@ -30,32 +34,32 @@ type PushStatusResult struct {
 
 // PushContactStatus writes the ClientSuccess contact's status into the HubSpot property, as the
 // property's exact option value (mapping.StatusToHubSpot), only when it differs from HubSpot's.
+// The statuses and the property's options come from a.Definitions; the record is read only when
+// the caller does not pass its status (StatusKnown, as in older histories).
 func (a *Activities) PushContactStatus(ctx context.Context, in PushStatusInput) (PushStatusResult, error) {
-	c, err := a.ClientSuccess.GetContact(ctx, in.ClientID, in.ContactID)
-	if err != nil {
-		return PushStatusResult{}, toTemporal(err)
-	}
-	statuses, err := a.ClientSuccess.ListClientStatuses(ctx)
-	if err != nil {
-		return PushStatusResult{}, toTemporal(err)
-	}
-	prop, err := a.HubSpot.GetProperty(ctx, "contacts", in.Property)
-	if err != nil {
-		return PushStatusResult{}, toTemporal(err)
-	}
-	ms := make([]mapping.Status, len(statuses))
-	for i, s := range statuses {
-		ms[i] = mapping.Status{ID: s.ID, Code: s.Code, Description: s.Description}
-	}
-	opts := make([]mapping.Option, len(prop.Options))
-	for i, o := range prop.Options {
-		opts[i] = mapping.Option{Value: o.Value, Label: o.Label}
-	}
 	id := 0
-	if c.StatusID != nil {
-		id = *c.StatusID
+	if in.StatusKnown {
+		if in.StatusID != nil {
+			id = *in.StatusID
+		}
+	} else {
+		c, err := a.ClientSuccess.GetContact(ctx, in.ClientID, in.ContactID)
+		if err != nil {
+			return PushStatusResult{}, toTemporal(err)
+		}
+		if c.StatusID != nil {
+			id = *c.StatusID
+		}
 	}
-	value, err := mapping.StatusToHubSpot(in.Property, opts, ms, id)
+	statuses, err := a.statuses(ctx)
+	if err != nil {
+		return PushStatusResult{}, err
+	}
+	prop, err := a.contactProperty(ctx, in.Property)
+	if err != nil {
+		return PushStatusResult{}, err
+	}
+	value, err := mapping.StatusToHubSpot(in.Property, prop.Options, statuses, id)
 	if errors.Is(err, mapping.ErrUnknownValue) {
 		return PushStatusResult{Problem: err.Error()}, nil
 	}

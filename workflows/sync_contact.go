@@ -48,6 +48,9 @@ type SyncContactResult struct {
 	Changes          []Change         `json:"changes,omitempty"`
 	// Status is what the status write to HubSpot did, when a status mapping is configured.
 	Status *activities.PushStatusResult `json:"status,omitempty"`
+	// Mapped is what an extended field mapping wrote (or would write): ClientSuccess fields
+	// changed, HubSpot properties written, and values that could not be carried.
+	Mapped *activities.MappedResult `json:"mapped,omitempty"`
 	// DryRun marks a planned result: nothing was written.
 	DryRun bool `json:"dryRun,omitempty"`
 	// CompanyID is the contact's primary company, whose client it belongs on (CLIENT_SOURCE=companies).
@@ -165,7 +168,7 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 			client.Name, client.ID, plan.Conflict.ContactID, contact.Fields.Email))
 	}
 	if in.DryRun {
-		return dryRun(ctx, in, res, contact, client, plan)
+		return dryRun(ctx, in, res, contact, client, plan, found)
 	}
 
 	var removed []syncplan.Record
@@ -180,11 +183,7 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 		res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
 	}
 
-	upsert := activities.UpsertInput{HubSpotContactID: id, ClientID: client.ID, Fields: contact.Fields}
-	if len(plan.Remove) > 0 && plan.Keep == nil {
-		kept := found.Kept[plan.Remove[0].ContactID]
-		upsert.Kept = &kept
-	}
+	upsert := upsertInput(id, client, contact, plan, found)
 	verb := "add"
 	if plan.Keep != nil {
 		verb = "update"
@@ -197,12 +196,24 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 	if up.Action != syncplan.Unchanged {
 		res.Changes = append(res.Changes, Change{Action: string(up.Action), ClientID: client.ID, ContactID: up.ContactID})
 	}
+	res.Mapped = up.Mapped
+	// Only an extended mapping (configuration) plans HubSpot writes, so histories without one
+	// never have this step.
+	if up.Mapped != nil && len(up.Mapped.HubSpot) > 0 {
+		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write %s (%s) mapped fields into HubSpot", name, id)),
+			a.WriteContactProperties, activities.WritePropertiesInput{HubSpotContactID: id, Properties: up.Mapped.HubSpot}).Get(ctx, nil); err != nil {
+			res.Outcome, res.Reason = syncplan.Failed, err.Error()
+			return res, err
+		}
+		res.Mapped.HubSpotWritten = true
+	}
 	// Only histories whose ReadContact carried a status property (configuration, off by
 	// default) have this step, so older histories replay unchanged.
 	if contact.StatusProperty != "" {
 		var st activities.PushStatusResult
 		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write the ClientSuccess status of %s (%s) into HubSpot %s", name, id, contact.StatusProperty)),
-			a.PushContactStatus, activities.PushStatusInput{HubSpotContactID: id, ClientID: client.ID, ContactID: up.ContactID, Property: contact.StatusProperty}).Get(ctx, &st); err != nil {
+			a.PushContactStatus, activities.PushStatusInput{HubSpotContactID: id, ClientID: client.ID, ContactID: up.ContactID, Property: contact.StatusProperty,
+				StatusKnown: up.StatusKnown, StatusID: up.StatusID}).Get(ctx, &st); err != nil {
 			res.Outcome, res.Reason = syncplan.Failed, err.Error()
 			return res, err
 		}
@@ -212,6 +223,22 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 		return done(syncplan.Moved, fmt.Sprintf("moved %s to client %s (%d)", name, client.Name, client.ID))
 	}
 	return done(up.Action, fmt.Sprintf("%s on client %s (%d)", up.Action, client.Name, client.ID))
+}
+
+// upsertInput is what the create-or-update step is asked to write: the contact's fields (or,
+// with an extended mapping, its HubSpot values to plan from), and for a move the ClientSuccess-side
+// fields of the record it replaces.
+func upsertInput(id string, client activities.ClientRef, contact activities.Contact, plan syncplan.Plan, found activities.FoundRecords) activities.UpsertInput {
+	upsert := activities.UpsertInput{HubSpotContactID: id, ClientID: client.ID, Fields: contact.Fields, HubSpot: contact.Mapped}
+	if len(plan.Remove) > 0 && plan.Keep == nil {
+		kept := found.Kept[plan.Remove[0].ContactID]
+		upsert.Kept = &kept
+		if contact.Mapped != nil {
+			fields := plan.Remove[0].Fields
+			upsert.KeptFields = &fields
+		}
+	}
+	return upsert
 }
 
 // restore puts back the records a failed move removed, so a contact is never lost, and returns
@@ -269,17 +296,37 @@ func clientLabel(name string, id int64) string {
 
 // dryRun reports what the plan would write, without writing: removals, then a create, an update
 // (fields differ from the record on the target client) or nothing, and the status write when a
-// status mapping is on and the record already exists on the target client.
-func dryRun(ctx workflow.Context, in SyncContactInput, res SyncContactResult, contact activities.Contact, client activities.ClientRef, plan syncplan.Plan) (SyncContactResult, error) {
+// status mapping is on and the record already exists on the target client. With an extended
+// mapping the upsert step plans the record (DryRun) and the result lists the mapped changes and
+// HubSpot writes under Mapped.
+func dryRun(ctx workflow.Context, in SyncContactInput, res SyncContactResult, contact activities.Contact, client activities.ClientRef, plan syncplan.Plan, found activities.FoundRecords) (SyncContactResult, error) {
 	var a *activities.Activities
 	for _, r := range plan.Remove {
 		res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
 	}
 	action := syncplan.Created
 	switch {
+	case contact.Mapped != nil:
+		// An extended mapping needs the record, the definitions and conversions: the upsert step
+		// plans it without writing. Only such histories have this step.
+		upsert := upsertInput(in.HubSpotContactID, client, contact, plan, found)
+		upsert.DryRun = true
+		var up activities.UpsertResult
+		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("plan the mapped fields of contact %s on client %s", in.HubSpotContactID, clientLabel(client.Name, client.ID))),
+			a.UpsertContact, upsert).Get(ctx, &up); err != nil {
+			return res, err
+		}
+		action, res.Mapped = up.Action, up.Mapped
+		if action != syncplan.Unchanged {
+			contactID := up.ContactID
+			if plan.Keep != nil {
+				contactID = plan.Keep.ContactID
+			}
+			res.Changes = append(res.Changes, Change{Action: string(action), ClientID: client.ID, ContactID: contactID})
+		}
 	case plan.Keep == nil:
 		res.Changes = append(res.Changes, Change{Action: string(syncplan.Created), ClientID: client.ID})
-	case plan.Keep.Fields != contact.Fields:
+	case syncplan.FieldsChanged(plan.Keep.Fields, contact.Fields):
 		action = syncplan.Updated
 		res.Changes = append(res.Changes, Change{Action: string(syncplan.Updated), ClientID: client.ID, ContactID: plan.Keep.ContactID})
 	default:

@@ -16,7 +16,7 @@ import (
 type Direction string
 
 const (
-	ToClientSuccess Direction = "to_clientsuccess" // HubSpot feeds ClientSuccess (today's only direction)
+	ToClientSuccess Direction = "to_clientsuccess" // HubSpot feeds ClientSuccess
 	ToHubSpot       Direction = "to_hubspot"       // ClientSuccess feeds HubSpot
 	Both            Direction = "both"             // two-way; Owner wins a conflict
 )

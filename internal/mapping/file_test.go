@@ -141,3 +141,19 @@ func TestREADMEDocumentsTheDefault(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Default(), f)
 }
+
+// The README's complete example is a valid, extended mapping.
+func TestREADMEExampleParses(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(raw), "## Field mapping")
+	require.True(t, ok)
+	blocks := strings.Split(section, "```yaml\n")
+	require.GreaterOrEqual(t, len(blocks), 3)
+	block, _, _ := strings.Cut(blocks[2], "```")
+	f, err := Parse([]byte(block))
+	require.NoError(t, err)
+	assert.True(t, f.Extended())
+	assert.Subset(t, f.Unmapped(), []string{FieldTitle, FieldMobile})
+	require.NotNil(t, f.Status)
+}

@@ -97,6 +97,16 @@ func TestResolveStatus(t *testing.T) {
 			assert.Equal(t, c.want, got.ID)
 		})
 	}
+	t.Run("unicode description folded", func(t *testing.T) {
+		got, ok, err := ResolveStatus([]Status{{7, "É", "Été actif"}, {8, "ß", "Straße"}}, " ÉTÉ ACTIF ")
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, 7, got.ID)
+		got, ok, err = ResolveStatus([]Status{{7, "É", "Été actif"}, {8, "ß", "Straße"}}, "é")
+		require.NoError(t, err)
+		assert.True(t, ok)
+		assert.Equal(t, 7, got.ID, "by code, folded")
+	})
 	t.Run("description wins over another status's code", func(t *testing.T) {
 		got, ok, err := ResolveStatus(clash, "T")
 		require.NoError(t, err)

@@ -35,6 +35,12 @@ type ContactFields struct {
 	Mobile    string `json:"mobile"`
 }
 
+// FieldsChanged reports whether writing want over a ClientSuccess record that holds have would
+// change it. It is the one comparison of standard contact fields: the update step, the dry run and
+// any planner use it, so they agree on what counts as a change. A partial mapping first merges
+// the fields it does not feed from the record (mapping.PlanContact), so they never differ here.
+func FieldsChanged(have, want ContactFields) bool { return have != want }
+
 // FieldsFromHubSpot maps HubSpot contact properties to ClientSuccess fields, trimming spaces.
 func FieldsFromHubSpot(props map[string]string) ContactFields {
 	get := func(name string) string { return strings.TrimSpace(props[name]) }

@@ -58,5 +58,5 @@ func Decide(target int64, email string, found []Record) Plan {
 // InLine reports whether the plan has nothing to write: the contact's own record is on the target
 // client, with no other copy among the records given and with exactly these fields.
 func (p Plan) InLine(fields ContactFields) bool {
-	return p.Conflict == nil && len(p.Remove) == 0 && p.Keep != nil && p.Keep.Fields == fields
+	return p.Conflict == nil && len(p.Remove) == 0 && p.Keep != nil && !FieldsChanged(p.Keep.Fields, fields)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"go.uber.org/fx"
 
@@ -30,11 +29,9 @@ func newMapping(lc fx.Lifecycle, cfg config.Worker, hs *hubspot.Client, cs *clie
 	return m, nil
 }
 
-// LoadMapping reads and checks a mapping file. This worker applies the six standard fields, each
-// fed from a HubSpot property (direction to_clientsuccess); a file asking for less (an unmapped
-// field would be blanked) or more (custom fields, other directions, status from HubSpot) is
-// refused at start-up rather than accepted and silently not applied. A status mapping is applied
-// in direction to_hubspot.
+// LoadMapping reads and checks a mapping file (mapping.Parse): every field in every direction,
+// custom fields by label and the status in every direction are synced. Only email must be mapped
+// (it identifies the contact); a standard field left unmapped keeps its ClientSuccess value.
 func LoadMapping(path string) (mapping.File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -43,21 +40,6 @@ func LoadMapping(path string) (mapping.File, error) {
 	m, err := mapping.Parse(data)
 	if err != nil {
 		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: %w", path, err)
-	}
-	for i, f := range m.Fields {
-		switch {
-		case f.Custom != "":
-			return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: fields[%d]: %s: custom fields are not synced by this worker yet", path, i, f.Target())
-		case f.Direction != mapping.ToClientSuccess:
-			return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: fields[%d] (hubspot %q): direction %s is not synced by this worker yet; use %s", path, i, f.HubSpot, f.Direction, mapping.ToClientSuccess)
-		}
-	}
-	if missing := m.Unmapped(); len(missing) > 0 {
-		// The sync writes all six standard fields; an unmapped one would be blanked.
-		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: ClientSuccess fields %s are not mapped; this worker writes every standard field, so each needs a HubSpot property (direction %s)", path, strings.Join(missing, ", "), mapping.ToClientSuccess)
-	}
-	if m.Status != nil && m.Status.Direction != mapping.ToHubSpot {
-		return mapping.File{}, fmt.Errorf("configuration: FIELD_MAPPING_FILE %s: status (hubspot %q): direction %s is not synced by this worker yet; use %s", path, m.Status.HubSpot, m.Status.Direction, mapping.ToHubSpot)
 	}
 	return m, nil
 }

@@ -35,8 +35,10 @@ func mappingFakes(t *testing.T) config.Worker {
 		{Name: "nickname", Label: "Nickname", Type: "string", FieldType: "text"},
 		{Name: "birthday", Label: "Birthday", Type: "date", FieldType: "date"},
 		{Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}},
+		{Name: "seats", Label: "Seats", Type: "number", FieldType: "number"},
 	}}})
 	cs := csfake.New(csfake.Options{Username: "u@example.com", Password: "p"})
+	cs.Seed(csfake.Fixture{ContactCustomFields: []clientsuccess.CustomField{{ID: 10, Name: "seats", Label: "Seats", Type: "INTEGER"}}})
 	hsSrv, csSrv := httptest.NewServer(hs), httptest.NewServer(cs)
 	t.Cleanup(hsSrv.Close)
 	t.Cleanup(csSrv.Close)
@@ -107,6 +109,10 @@ func TestMappingFileCheckedAtStart(t *testing.T) {
 			`HubSpot contact property "no_such_prop" does not exist (mapped to ClientSuccess field "title")`},
 		{"type mismatch stops the start", goodMapping + "  - {hubspot: birthday, clientsuccess: title, direction: to_clientsuccess}\n",
 			`HubSpot contact property "birthday" is of type date`},
+		{"unknown custom label stops the start", goodMapping + "  - {hubspot: seats, custom: Licences, direction: to_clientsuccess}\n",
+			`fields[5]: ClientSuccess custom field "Licences" does not exist; contact custom fields are: "Seats"`},
+		{"custom type mismatch stops the start", goodMapping + "  - {hubspot: nickname, custom: seats, direction: to_hubspot}\n",
+			`HubSpot contact property "nickname" is of type string, which cannot carry ClientSuccess custom field "seats" of type INTEGER`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -120,12 +126,23 @@ func TestMappingFileCheckedAtStart(t *testing.T) {
 	}
 }
 
-func TestLoadMappingRefusesWhatItDoesNotApply(t *testing.T) {
+func TestLoadMappingAcceptsWhatItApplies(t *testing.T) {
+	for name, body := range map[string]string{
+		"unmapped standard field (kept)": goodMapping,
+		"custom field":                   goodMapping + "  - {hubspot: seats, custom: Seats, direction: to_clientsuccess}\n",
+		"to_hubspot field":               goodMapping + "  - {hubspot: jobtitle, clientsuccess: title, direction: to_hubspot}\n",
+		"two-way field":                  goodMapping + "  - {hubspot: jobtitle, clientsuccess: title, direction: both, owner: clientsuccess}\n",
+		"status from HubSpot":            goodMapping + "status: {hubspot: cs_status, direction: to_clientsuccess}\n",
+		"two-way status":                 goodMapping + "status: {hubspot: cs_status, direction: both, owner: hubspot}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, err := LoadMapping(writeMapping(t, body))
+			require.NoError(t, err)
+			assert.True(t, m.Extended())
+		})
+	}
 	cases := []struct{ name, body, want string }{
-		{"unmapped standard field", goodMapping, "ClientSuccess fields title are not mapped"},
-		{"custom field", goodMapping + titleMapping + "  - {hubspot: seats, custom: Seats, direction: to_clientsuccess}\n", `ClientSuccess custom field "Seats": custom fields are not synced by this worker yet`},
-		{"other direction", goodMapping + "  - {hubspot: jobtitle, clientsuccess: title, direction: to_hubspot}\n", "direction to_hubspot is not synced by this worker yet"},
-		{"status from HubSpot", goodMapping + titleMapping + "status: {hubspot: cs_status, direction: both, owner: hubspot}\n", "status (hubspot \"cs_status\"): direction both is not synced by this worker yet"},
+		{"no email", "fields:\n  - {hubspot: firstname, clientsuccess: firstName, direction: to_clientsuccess}\n", `no entry maps a HubSpot property to clientsuccess "email"`},
 		{"malformed", "fields: {", "FIELD_MAPPING_FILE"},
 	}
 	for _, c := range cases {

@@ -81,6 +81,7 @@ func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API,
 		HubSpot:       hs,
 		ClientSuccess: cs,
 		Clients:       activities.NewClientCache(cfg.ClientSuccess.ClientCacheTTL),
+		Definitions:   activities.NewDefinitionCache(activities.DefinitionTTL),
 		Temporal:      tc,
 		ClientSource:  cfg.HubSpot.ClientSource,
 		Properties: activities.Properties{

@@ -497,3 +497,34 @@ func TestSearchIndexMatchesScan(t *testing.T) {
 	}
 	require.NotZero(t, len(live))
 }
+
+func TestContactCustomValuesChecked(t *testing.T) {
+	h := newHarness(t, Options{})
+	seedSmall(h.s)
+	h.s.Seed(Fixture{ContactCustomFields: []clientsuccess.CustomField{
+		{ID: 1, Name: "seats", Label: "Seats", Type: "INTEGER"}, {ID: 2, Name: "renewal", Label: "Renewal", Type: "DATE"},
+		{ID: 3, Name: "vip", Label: "VIP", Type: "BOOLEAN"}, {ID: 4, Name: "tier", Label: "Tier", Type: "STRING"},
+	}})
+	writes := h.s.Writes()
+	status, body := h.call("POST", "/v1/clients/1/contacts", `{"email":"cy@acme.com","statusId":1,
+		"customFieldValues":[{"fieldId":1,"value":3},{"fieldId":2,"value":"2026-01-31"},{"fieldId":3,"value":true},{"fieldId":4,"value":null}]}`)
+	require.Equal(t, 200, status, body)
+	var created clientsuccess.Contact
+	require.NoError(t, json.Unmarshal([]byte(body), &created))
+	require.Len(t, created.CustomFieldValues, 4)
+	assert.Equal(t, "Seats", created.CustomFieldValues[0].Label, "the answer describes each value")
+
+	for _, bad := range []struct{ body, want string }{
+		{`{"email":"cy@acme.com","customFieldValues":[{"fieldId":9,"value":"x"}]}`, "Unknown custom field 9"},
+		{`{"email":"cy@acme.com","customFieldValues":[{"fieldId":1,"value":"3"}]}`, `Invalid value \"3\" for INTEGER field \"Seats\"`},
+		{`{"email":"cy@acme.com","customFieldValues":[{"fieldId":1,"value":2.5}]}`, "for INTEGER field"},
+		{`{"email":"cy@acme.com","customFieldValues":[{"fieldId":2,"value":"31/01/2026"}]}`, "for DATE field"},
+		{`{"email":"cy@acme.com","customFieldValues":[{"fieldId":3,"value":"yes"}]}`, "for BOOLEAN field"},
+		{`{"email":"cy@acme.com","customFieldValues":[{"fieldId":4,"value":7}]}`, "for STRING field"},
+	} {
+		status, body = h.call("PUT", fmt.Sprintf("/v1/clients/1/contacts/%d/details", created.ID), bad.body)
+		assert.Equal(t, 400, status, bad.body)
+		assert.Contains(t, body, bad.want)
+	}
+	assert.Equal(t, writes+1, h.s.Writes(), "rejected writes are not counted")
+}

@@ -3,9 +3,12 @@ package csfake
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cssync/cssync/internal/clientsuccess"
 )
@@ -256,6 +259,61 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, contactOf(&rec.c))
 }
 
+// rejectContactLocked answers 400 for a custom value whose field is not defined or whose JSON
+// does not fit the field's type (a string for STRING and DATE, a number for DECIMAL, a whole
+// number for INTEGER, a boolean for BOOLEAN; null clears any). It reports whether it answered.
+// A contact's statusId is not checked: the API notes document the 417 for clients only.
+func (s *Server) rejectContactLocked(w http.ResponseWriter, c clientsuccess.Contact) bool {
+	for _, v := range c.CustomFieldValues {
+		i := slices.IndexFunc(s.customFields, func(d clientsuccess.CustomField) bool { return d.ID == v.FieldID })
+		if i < 0 {
+			writeJSON(w, http.StatusBadRequest, userMessage(fmt.Sprintf("Unknown custom field %d", v.FieldID)))
+			return true
+		}
+		if typ := s.customFields[i].Type; !fitsType(typ, v.Value) {
+			writeJSON(w, http.StatusBadRequest, userMessage(fmt.Sprintf("Invalid value %s for %s field %q", v.Value, typ, s.customFields[i].Label)))
+			return true
+		}
+	}
+	return false
+}
+
+func fitsType(typ string, raw json.RawMessage) bool {
+	if len(raw) == 0 {
+		return true
+	}
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false
+	}
+	if v == nil {
+		return true
+	}
+	switch typ {
+	case "STRING":
+		_, ok := v.(string)
+		return ok
+	case "DATE":
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		_, err := time.Parse("2006-01-02", s)
+		_, errRFC := time.Parse(time.RFC3339, s)
+		return err == nil || errRFC == nil
+	case "INTEGER":
+		f, ok := v.(float64)
+		return ok && f == math.Trunc(f)
+	case "DECIMAL":
+		_, ok := v.(float64)
+		return ok
+	case "BOOLEAN":
+		_, ok := v.(bool)
+		return ok
+	}
+	return true
+}
+
 // validEmail is the fake's check: an email, when given, must contain "@".
 func validEmail(email string) bool { return email == "" || strings.Contains(email, "@") }
 
@@ -273,6 +331,9 @@ func (s *Server) postContact(w http.ResponseWriter, r *http.Request) {
 	}
 	if !validEmail(c.Email) {
 		writeJSON(w, http.StatusBadRequest, userMessage("Please enter a valid email address"))
+		return
+	}
+	if s.rejectContactLocked(w, c) {
 		return
 	}
 	c.ID, c.UUID, c.ClientID = 0, "", cid
@@ -296,6 +357,9 @@ func (s *Server) putContact(w http.ResponseWriter, r *http.Request) {
 	}
 	if !validEmail(c.Email) {
 		writeJSON(w, http.StatusBadRequest, userMessage("Please enter a valid email address"))
+		return
+	}
+	if s.rejectContactLocked(w, c) {
 		return
 	}
 	c.ID, c.UUID, c.ClientID = rec.c.ID, rec.c.UUID, rec.c.ClientID
