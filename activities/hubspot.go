@@ -140,7 +140,11 @@ func (a *Activities) ListChangedContacts(ctx context.Context, in ChangedContacts
 }
 
 func (a *Activities) listChecked(ctx context.Context, extra []hubspot.Filter, afterID string, limit int) (CheckedPage, error) {
-	objs, lastID, err := a.searchChecked(ctx, extra, afterID, limit, []string{"hs_object_id"})
+	var groups [][]hubspot.Filter
+	if extra != nil {
+		groups = [][]hubspot.Filter{extra}
+	}
+	objs, lastID, err := a.searchChecked(ctx, groups, afterID, limit, []string{"hs_object_id"})
 	if err != nil {
 		return CheckedPage{}, err
 	}
@@ -155,10 +159,17 @@ func (a *Activities) listChecked(ctx context.Context, extra []hubspot.Filter, af
 }
 
 // searchChecked reads one page of checked contacts above afterID with the given properties;
-// lastID anchors the next page and is empty when this page was the last.
-func (a *Activities) searchChecked(ctx context.Context, extra []hubspot.Filter, afterID string, limit int, props []string) ([]hubspot.Object, string, error) {
-	filters := append([]hubspot.Filter{{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}}, extra...)
-	groups := []hubspot.FilterGroup{{Filters: filters}}
+// each extra group adds its filters to the checkbox filter, and the groups are ORed (none: every
+// checked contact). next anchors the next page and is empty when this page was the last.
+func (a *Activities) searchChecked(ctx context.Context, extra [][]hubspot.Filter, afterID string, limit int, props []string) ([]hubspot.Object, string, error) {
+	checked := hubspot.Filter{PropertyName: a.Properties.SyncCheckbox, Operator: "EQ", Value: "true"}
+	groups := []hubspot.FilterGroup{{Filters: []hubspot.Filter{checked}}}
+	if len(extra) > 0 {
+		groups = groups[:0]
+		for _, filters := range extra {
+			groups = append(groups, hubspot.FilterGroup{Filters: append([]hubspot.Filter{checked}, filters...)})
+		}
+	}
 	objs, next, err := a.HubSpot.SearchAfterID(ctx, "contacts", groups, props, afterID, limit)
 	if err != nil {
 		return nil, "", toTemporal(err)

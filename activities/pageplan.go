@@ -17,7 +17,12 @@ import (
 // PagePlanInput asks for one page of checked contacts, planned.
 type PagePlanInput struct {
 	// Since, when set, lists only contacts with lastmodifieddate ≥ Since.
-	Since   time.Time `json:"since,omitzero"`
+	Since time.Time `json:"since,omitzero"`
+	// NewClients, with Since, also lists the contacts of these just-created clients (external
+	// ids), edited or not: with the deal id property resolver and deal clients, those whose deal
+	// id property names one of them; otherwise (associations, companies, or more than one search
+	// can name) every checked contact.
+	NewClients []string `json:"newClients,omitempty"`
 	AfterID string    `json:"afterId,omitempty"`
 	Limit   int       `json:"limit"`
 }
@@ -60,11 +65,7 @@ type target struct {
 // for here: the sync never leaves a copy behind, and a copy made by hand is found by a batch with
 // CheckEveryContact.
 func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (PlannedPage, error) {
-	var extra []hubspot.Filter
-	if !in.Since.IsZero() {
-		extra = sinceFilter(in.Since)
-	}
-	objs, lastID, err := a.searchChecked(ctx, extra, in.AfterID, in.Limit, a.contactProperties())
+	objs, lastID, err := a.searchChecked(ctx, a.planGroups(in), in.AfterID, in.Limit, a.contactProperties())
 	if err != nil {
 		return PlannedPage{}, err
 	}
@@ -98,6 +99,24 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 		}
 	}
 	return page, nil
+}
+
+// maxNewClientsNamed bounds the deal ids one search names (its body is limited to 3,000 characters).
+const maxNewClientsNamed = 50
+
+// planGroups are the filters a page lists by, beside the checkbox: none (every checked contact),
+// modified since, or modified since OR of a new client.
+func (a *Activities) planGroups(in PagePlanInput) [][]hubspot.Filter {
+	switch {
+	case in.Since.IsZero():
+		return nil
+	case len(in.NewClients) == 0:
+		return [][]hubspot.Filter{sinceFilter(in.Since)}
+	case a.Resolver.associations() || a.clientSource() == ClientSourceCompanies || len(in.NewClients) > maxNewClientsNamed:
+		return nil // a contact's new client cannot be named in a search: list them all
+	}
+	ofNewClient := hubspot.Filter{PropertyName: a.Properties.DealID, Operator: "IN", Values: in.NewClients}
+	return [][]hubspot.Filter{sinceFilter(in.Since), {ofNewClient}}
 }
 
 // planWarn logs a read the page plan could not make. The plan only filters, so a failed read is

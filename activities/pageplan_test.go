@@ -174,3 +174,39 @@ func TestPlanContactsPageWithAssociations(t *testing.T) {
 	p = f.planPage(t, PagePlanInput{Limit: 100})
 	require.Empty(t, p.InLine)
 }
+
+// An incremental page also lists the contacts of clients just created, edited or not; when their
+// contacts cannot be named in a search, every checked contact.
+func TestPlanContactsPageListsTheContactsOfNewClients(t *testing.T) {
+	f := newFixture(t)
+	old := "2026-01-01T00:00:00.000Z"
+	contact := func(id, deal, modified string) hubspotfake.Record {
+		props := map[string]string{"sync": "true", "deal": deal, "email": id + "@x.com", "firstname": "P", "lastname": id}
+		if modified != "" {
+			props["lastmodifieddate"] = modified
+		}
+		return hubspotfake.Record{ID: id, Properties: props}
+	}
+	f.hs.Seed(hubspotfake.Fixture{
+		Deals: []hubspotfake.Record{{ID: "11"}, {ID: "22"}, {ID: "33"}},
+		Contacts: []hubspotfake.Record{
+			contact("401", "11", old), // untouched, old client
+			contact("402", "22", old), // untouched, its deal's client was just created
+			contact("403", "11", ""),  // edited recently
+		},
+	})
+	since := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	listed := func(p PlannedPage) []string {
+		ids := append([]string{}, p.ToSync...)
+		for _, c := range p.InLine {
+			ids = append(ids, c.ID)
+		}
+		return ids
+	}
+	require.ElementsMatch(t, []string{"403"}, listed(f.planPage(t, PagePlanInput{Since: since, Limit: 100})))
+	require.ElementsMatch(t, []string{"402", "403"}, listed(f.planPage(t, PagePlanInput{Since: since, NewClients: []string{"22"}, Limit: 100})))
+
+	f.acts.Resolver = DealResolver{Mode: ResolverAssociations, Preference: syncplan.PreferNewest}
+	require.ElementsMatch(t, []string{"401", "402", "403"}, listed(f.planPage(t, PagePlanInput{Since: since, NewClients: []string{"22"}, Limit: 100})),
+		"with associations a contact's new client cannot be searched for: every checked contact")
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/cssync/cssync/internal/syncplan"
 )
 
 // ScheduledSyncInput configures one scheduled run: the client sync, then the contact batch.
@@ -22,7 +24,7 @@ type ScheduledSyncResult struct {
 
 // ScheduledSync is the run the schedule starts: SyncClients first, then SyncContacts, each as a
 // child workflow, so a contact whose deal (or company) was just checked finds its new client in
-// the same run. A dry run (Contacts.DryRun or Clients.DryRun) plans both parts and writes nothing.
+// the same run (an incremental batch also lists the contacts of the clients just created). A dry run (Contacts.DryRun or Clients.DryRun) plans both parts and writes nothing.
 // When the client sync fails the contact batch still runs, for every contact whose client
 // exists, and the run then fails naming the client sync's error.
 func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncResult, error) {
@@ -41,6 +43,15 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 		workflow.GetLogger(ctx).Error("client sync failed; syncing contacts anyway", "error", clientsErr)
 	}
 
+	if n := res.Clients.Counts[syncplan.Created]; n > 0 && in.Contacts.Incremental {
+		// The new clients' contacts may not have been edited since the last batch: list them too,
+		// or, when there are too many to name, list every checked contact.
+		if res.Clients.CreatedAll() {
+			in.Contacts.NewClients = res.Clients.Created
+		} else {
+			in.Contacts.Incremental = false
+		}
+	}
 	contactsCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:    ScheduledContactsWorkflowID(id),
 		StaticSummary: dryRunPrefix(dry) + "sync every checked HubSpot contact",

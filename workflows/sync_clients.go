@@ -17,6 +17,9 @@ const (
 	DefaultClientsPerRun     = 500
 	// maxStatusProblems bounds the unmatched status values a result carries.
 	maxStatusProblems = 20
+	// MaxCreatedListed bounds the created clients a result names (Created); more are only counted.
+	// It is also what one HubSpot search's IN filter can carry within its body limit.
+	MaxCreatedListed = 50
 )
 
 // SyncClientsInput configures a client sync. The zero value syncs every checked deal or company
@@ -43,6 +46,9 @@ type ClientsProgress struct {
 	Planned []ClientChange `json:"planned,omitempty"`
 	// StatusProblems are the first status values that match no ClientSuccess status.
 	StatusProblems []string `json:"statusProblems,omitempty"`
+	// Created are the external ids of the first MaxCreatedListed clients created (or, in a dry
+	// run, to create).
+	Created []string `json:"created,omitempty"`
 }
 
 // ClientChange is one client a dry run would create or update.
@@ -70,7 +76,13 @@ type SyncClientsResult struct {
 	// StatusProblems names status values (HUBSPOT_CLIENT_STATUS_PROPERTY) that match no
 	// ClientSuccess status, with the allowed ones; those clients keep their status. At most 20.
 	StatusProblems []string `json:"statusProblems,omitempty"`
+	// Created names the first MaxCreatedListed clients created by external id, so the contact
+	// batch that follows can list their contacts; Counts[created] says how many there were.
+	Created []string `json:"created,omitempty"`
 }
+
+// CreatedAll reports whether Created names every client created.
+func (r SyncClientsResult) CreatedAll() bool { return len(r.Created) == r.Counts[syncplan.Created] }
 
 // SyncClients makes every HubSpot deal (or company, with CLIENT_SOURCE=companies) whose client
 // checkbox is checked into a ClientSuccess client whose externalId is the record's id: it creates
@@ -120,6 +132,9 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 					return
 				}
 				p.Counts[res.Action]++
+				if res.Action == syncplan.Created && len(p.Created) < MaxCreatedListed {
+					p.Created = append(p.Created, r.ID)
+				}
 				if in.DryRun && res.Action != syncplan.Unchanged {
 					p.Planned = append(p.Planned, ClientChange{Action: res.Action, ExternalID: r.ID, Name: r.Name, ClientID: res.ClientID, OldName: res.OldName, StatusID: r.StatusID})
 				}
@@ -135,7 +150,7 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 		}
 		if last {
 			return SyncClientsResult{Enabled: true, Source: p.Source, Total: p.Total, Counts: p.Counts, Runs: p.Runs,
-				DryRun: in.DryRun, Planned: p.Planned, StatusProblems: p.StatusProblems}, nil
+				DryRun: in.DryRun, Planned: p.Planned, StatusProblems: p.StatusProblems, Created: p.Created}, nil
 		}
 		if doneThisRun >= in.ClientsPerRun {
 			in.Carried = p

@@ -74,6 +74,8 @@ func TestSyncClientsCountsEveryOutcome(t *testing.T) {
 	require.Equal(t, 7, res.Total)
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 4, syncplan.Updated: 1, syncplan.Unchanged: 1, syncplan.Failed: 1}, res.Counts)
 	require.Empty(t, res.Planned, "a real run lists no plan")
+	require.ElementsMatch(t, []string{"1001", "1005", "1006", "1007"}, res.Created, "the created clients are named for the contact batch")
+	require.True(t, res.CreatedAll())
 }
 
 func TestSyncClientsDryRunReturnsThePlan(t *testing.T) {
@@ -143,12 +145,13 @@ func TestScheduledSyncRunsClientsThenContactsPassingInputsThrough(t *testing.T) 
 	env.OnWorkflow(SyncClients, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, error) {
 		order = append(order, "clients:"+workflow.GetInfo(ctx).WorkflowExecution.ID)
 		require.True(t, in.DryRun, "a dry run plans the clients too")
-		return SyncClientsResult{Enabled: true, Total: 1, Counts: map[syncplan.Outcome]int{syncplan.Created: 1}, DryRun: true}, nil
+		return SyncClientsResult{Enabled: true, Total: 1, Counts: map[syncplan.Outcome]int{syncplan.Created: 1}, Created: []string{"1003"}, DryRun: true}, nil
 	})
 	env.OnWorkflow(SyncContacts, mock.Anything, mock.Anything).Return(func(ctx workflow.Context, in SyncContactsInput) (SyncContactsResult, error) {
 		order = append(order, "contacts:"+workflow.GetInfo(ctx).WorkflowExecution.ID)
 		require.True(t, in.DryRun)
 		require.True(t, in.Incremental)
+		require.Equal(t, []string{"1003"}, in.NewClients, "the new client's contacts are listed, edited or not")
 		require.Equal(t, 7, in.Concurrency)
 		return SyncContactsResult{Total: 2, Counts: map[syncplan.Outcome]int{syncplan.Created: 2}, DryRun: true}, nil
 	})
@@ -161,6 +164,26 @@ func TestScheduledSyncRunsClientsThenContactsPassingInputsThrough(t *testing.T) 
 	require.Equal(t, 1, res.Clients.Counts[syncplan.Created])
 	require.Equal(t, 2, res.Contacts.Counts[syncplan.Created])
 	require.Empty(t, res.ClientsError)
+}
+
+// More new clients than a result names: the incremental batch becomes a full one.
+func TestScheduledSyncListsEveryContactAfterManyNewClients(t *testing.T) {
+	env := scheduledEnv()
+	named := make([]string, MaxCreatedListed)
+	for i := range named {
+		named[i] = fmt.Sprint(5000 + i)
+	}
+	env.OnWorkflow(SyncClients, mock.Anything, mock.Anything).Return(SyncClientsResult{Enabled: true,
+		Counts: map[syncplan.Outcome]int{syncplan.Created: MaxCreatedListed + 1}, Created: named}, nil)
+	var got SyncContactsInput
+	env.OnWorkflow(SyncContacts, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in SyncContactsInput) (SyncContactsResult, error) {
+		got = in
+		return SyncContactsResult{}, nil
+	})
+	env.ExecuteWorkflow(ScheduledSync, ScheduledSyncInput{Contacts: SyncContactsInput{Incremental: true}})
+	require.NoError(t, env.GetWorkflowError())
+	require.False(t, got.Incremental)
+	require.Empty(t, got.NewClients)
 }
 
 func TestScheduledSyncSyncsContactsWhenTheClientSyncFails(t *testing.T) {

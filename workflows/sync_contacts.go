@@ -46,6 +46,10 @@ type SyncContactsInput struct {
 	// such batch or the last full one started FullEvery or more ago. Off: every checked contact.
 	Incremental bool          `json:"incremental,omitempty"`
 	FullEvery   time.Duration `json:"fullEvery,omitempty"` // 0 means DefaultFullEvery
+	// NewClients are the external ids of clients created just before this batch (ScheduledSync
+	// passes SyncClients' creates). An incremental batch also lists the checked contacts of these
+	// clients, which may not have been edited since the last batch (see PagePlanInput).
+	NewClients []string `json:"newClients,omitempty"`
 	Overlap     time.Duration `json:"overlap,omitempty"`   // 0 means DefaultOverlap
 
 	Carried *BatchProgress `json:"carried,omitempty"`
@@ -245,10 +249,14 @@ func planPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (con
 	what := fmt.Sprintf("list and plan checked HubSpot contacts after id %q", p.AfterID)
 	if since := p.Window.Since; !since.IsZero() {
 		what = fmt.Sprintf("list and plan checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID)
+		if len(in.NewClients) > 0 {
+			what = fmt.Sprintf("list and plan checked HubSpot contacts modified since %s or of the %d new clients, after id %q",
+				since.UTC().Format(time.RFC3339), len(in.NewClients), p.AfterID)
+		}
 	}
 	var page activities.PlannedPage
 	err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, what), a.PlanContactsPage,
-		activities.PagePlanInput{Since: p.Window.Since, AfterID: p.AfterID, Limit: in.PageSize}).Get(ctx, &page)
+		activities.PagePlanInput{Since: p.Window.Since, NewClients: in.NewClients, AfterID: p.AfterID, Limit: in.PageSize}).Get(ctx, &page)
 	return contactPage{toSync: page.ToSync, deals: page.Deals, inLine: page.InLine, listed: page.Listed(), lastID: page.LastID}, err
 }
 

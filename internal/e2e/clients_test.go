@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cssync/cssync/internal/clientsuccess"
@@ -204,4 +205,62 @@ func TestClientSyncCompaniesMode(t *testing.T) {
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 1}, alone.Counts)
 	s.requireNoWrites("a client sync with nothing changed")
 	replayAndRecord(t, histories)
+}
+
+// TestIncrementalScheduledRunReachesContactsOfNewClients: a contact waiting for its deal's client,
+// not edited since, lands on the client the same incremental ScheduledSync run creates when the
+// deal is checked: the contact batch lists the new clients' contacts beside the edited ones.
+func TestIncrementalScheduledRunReachesContactsOfNewClients(t *testing.T) {
+	s := newStack(t)
+	hs := example.HubSpot()
+	hs.Properties["deals"] = []hubspotfake.Property{checkboxProperty("sync_deal")}
+	hs.Deals = append(hs.Deals, hubspotfake.Record{ID: "1003", Properties: map[string]string{"dealname": "Fresh Deal"}})
+	backdated := time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")
+	for i := range hs.Contacts {
+		hs.Contacts[i].Properties["lastmodifieddate"] = backdated
+	}
+	hs.Contacts = append(hs.Contacts, hubspotfake.Record{ID: "52", Properties: map[string]string{
+		"email": "carol@example.com", "firstname": "Carol", "lastname": "New", "sync_w_clientsuccess_contact": "true",
+		"associated_deal_id": "1003", "lastmodifieddate": backdated}})
+	s.fakes.HubSpot.Seed(hs)
+	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
+	s.cfg.HubSpot.DealSyncProperty = "sync_deal"
+	s.startWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run := func(n int) workflows.ScheduledSyncResult {
+		t.Helper()
+		eventually(t, 30*time.Second, fmt.Sprintf("%d completed batches in visibility", n-1), func() bool {
+			resp, err := s.client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+				Query: fmt.Sprintf("WorkflowType = 'SyncContacts' AND ExecutionStatus = 'Completed' AND TaskQueue = %q", s.cfg.Temporal.TaskQueue)})
+			require.NoError(t, err)
+			return resp.GetCount() == int64(n-1)
+		})
+		id := fmt.Sprintf("%s-%s-%d", workflows.ScheduledSyncWorkflowID, s.cfg.Temporal.TaskQueue, n)
+		r, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.cfg.Temporal.TaskQueue},
+			workflows.ScheduledSync, workflows.ScheduledSyncInput{Contacts: workflows.SyncContactsInput{Incremental: true}})
+		require.NoError(t, err)
+		var res workflows.ScheduledSyncResult
+		require.NoError(t, r.Get(ctx, &res))
+		return res
+	}
+
+	first := run(1)
+	require.Equal(t, 1, first.Contacts.Counts[syncplan.WaitingClient], "deal 1003 is not checked yet")
+
+	s.fakes.HubSpot.Put("deals", "1003", map[string]string{"sync_deal": "true"}) // the deal, not the contact, changes
+	second := run(2)
+	require.True(t, second.Contacts.Incremental, second.Contacts.Why)
+	require.Equal(t, []string{"1003"}, second.Clients.Created)
+	require.Equal(t, 1, second.Contacts.Counts[syncplan.Created], "Carol is listed though she was not edited: %v", second.Contacts.Counts)
+	client1003, ok := s.fakes.ClientSuccess.ClientByExternalID("1003")
+	require.True(t, ok)
+	var carol []clientsuccess.Contact
+	for _, c := range s.fakes.ClientSuccess.ContactsOf(client1003.ID) {
+		if c.ExternalID == "52" {
+			carol = append(carol, c)
+		}
+	}
+	require.Len(t, carol, 1, "Carol is on the new client once")
+	require.Equal(t, 1, second.Contacts.Total, "only Carol: Brian was not edited and his client is not new")
 }
