@@ -198,6 +198,11 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 		for _, c := range page.inLine {
 			p.addInLine(c, in.DryRun)
 		}
+		if len(page.inLine) > 0 && !in.DryRun {
+			// Counted as their SyncContacts would have counted them (replay-safe).
+			workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"outcome": string(syncplan.Unchanged)}).
+				Counter(SyncsMetric).Inc(int64(len(page.inLine)))
+		}
 		listed += page.listed
 		allListed = page.lastID == ""
 		for _, id := range page.toSync {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/example"
+	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/internal/syncplan"
+	"github.com/cssync/cssync/workflows"
 )
 
 // TestWorkerExportsMetrics runs a sync and scrapes the worker's /metrics: the SDK's metrics, syncs
@@ -26,10 +28,19 @@ func TestWorkerExportsMetrics(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(stop)
 	require.Equal(t, syncplan.Created, s.syncContact(example.ContactID).Outcome)
+	// A batch finds him in line on its page plan and starts no sync, but still counts him.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	run, err := starting.StartBatch(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.SyncContactsInput{})
+	require.NoError(t, err)
+	var batch workflows.SyncContactsResult
+	require.NoError(t, run.Get(ctx, &batch))
+	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 1}, batch.Counts)
 
 	require.Equal(t, "ok\n", get(t, "http://"+s.cfg.HealthAddress+"/healthz"))
 	want := map[string]*regexp.Regexp{
 		"sync by outcome":        regexp.MustCompile(`(?m)^cssync_contact_syncs\{[^}]*outcome="created"[^}]*\} 1$`),
+		"in line on a page plan": regexp.MustCompile(`(?m)^cssync_contact_syncs\{[^}]*outcome="unchanged"[^}]*\} 1$`),
 		"HubSpot calls":          regexp.MustCompile(`(?m)^cssync_api_calls\{method="GET",status="200",system="HubSpot"\} [1-9]`),
 		"ClientSuccess creates":  regexp.MustCompile(`(?m)^cssync_api_calls\{method="POST",status="200",system="ClientSuccess"\} [1-9]`),
 		"SDK workflow completed": regexp.MustCompile(`(?m)^temporal_workflow_completed\{[^}]*workflow_type="SyncContact"[^}]*\} [1-9]`),
