@@ -58,8 +58,8 @@ type target struct {
 
 // PlanContactsPage lists one page of checked contacts, with their properties, and plans it in bulk
 // so a batch starts a SyncContact only for contacts that need one. Reads are shared by the page:
-// one search, one batch read of the deals, one client look-up per deal (cached), one contact list
-// per client. A contact is in line only when every check SyncContact would make passes on what
+// one search, one batch read of the deals not seen lately, one client look-up per deal (cached),
+// one contact list per client. A contact is in line only when every check SyncContact would make passes on what
 // was read; anything else (a bad deal id, no client, a status mapping, a difference) goes to its
 // SyncContact, which reads again and decides for itself. Records on other clients are not looked
 // for here: the sync never leaves a copy behind, and a copy made by hand is found by a batch with
@@ -80,7 +80,8 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 		return PlannedPage{}, err
 	}
 	var targets map[string]target
-	if planMapping(a.fieldMapping()) {
+	// Companies mode resolves through the primary company, which the plan does not read.
+	if planMapping(a.fieldMapping()) && a.clientSource() != ClientSourceCompanies {
 		targets = a.pageTargets(ctx, contacts, deals)
 	}
 	inLine := a.inLine(ctx, contacts, targets)
@@ -139,8 +140,7 @@ func planMapping(m mapping.File) bool {
 func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs map[string][]string) map[string]target {
 	var judged []Contact
 	for _, c := range contacts {
-		// Companies mode resolves through the primary company, which the plan does not read.
-		if c.Checked && c.Invalid == "" && c.StatusProperty == "" && c.Resolver != ResolverCompanies {
+		if c.Checked && c.Invalid == "" {
 			judged = append(judged, c)
 		}
 	}
