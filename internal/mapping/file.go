@@ -202,21 +202,7 @@ func (f File) ContactFields(props map[string]string) syncplan.ContactFields {
 		if fd.Custom != "" || !fd.fromHubSpot() {
 			continue
 		}
-		v := strings.TrimSpace(props[fd.HubSpot])
-		switch fd.ClientSuccess {
-		case FieldEmail:
-			out.Email = v
-		case FieldFirstName:
-			out.FirstName = v
-		case FieldLastName:
-			out.LastName = v
-		case FieldTitle:
-			out.Title = v
-		case FieldPhone:
-			out.Phone = v
-		case FieldMobile:
-			out.Mobile = v
-		}
+		setStandardField(&out, fd.ClientSuccess, strings.TrimSpace(props[fd.HubSpot]))
 	}
 	return out
 }
