@@ -1,9 +1,6 @@
 package activities
 
-import (
-	"sync"
-	"time"
-)
+import "time"
 
 // ClientCache remembers, for a short time, which ClientSuccess client stands for a deal, so a
 // batch does not look the same client up once per contact. Only found clients are cached: a deal
@@ -15,14 +12,8 @@ type ClientCache struct {
 	TTL time.Duration
 	Now func() time.Time // time.Now when nil; tests set it
 
-	mu      sync.Mutex
-	entries map[string]cachedClient
-	deals   map[string]time.Time // deal id → when the sighting expires
-}
-
-type cachedClient struct {
-	ref     ClientRef
-	expires time.Time
+	clients expiring[ClientRef] // by deal id
+	deals   expiring[struct{}]  // deals HubSpot had, by id
 }
 
 // NewClientCache makes a cache whose entries live ttl; ttl ≤ 0 gives nil (no caching).
@@ -33,26 +24,12 @@ func NewClientCache(ttl time.Duration) *ClientCache {
 	return &ClientCache{TTL: ttl}
 }
 
-func (c *ClientCache) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
-
 // get returns the cached client of a deal, if it has not expired.
 func (c *ClientCache) get(dealID string) (ClientRef, bool) {
 	if c == nil {
 		return ClientRef{}, false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[dealID]
-	if !ok || !c.now().Before(e.expires) {
-		delete(c.entries, dealID)
-		return ClientRef{}, false
-	}
-	return e.ref, true
+	return c.clients.get(dealID, clockNow(c.Now))
 }
 
 // put remembers a found client.
@@ -60,12 +37,7 @@ func (c *ClientCache) put(dealID string, ref ClientRef) {
 	if c == nil || !ref.Found {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]cachedClient{}
-	}
-	c.entries[dealID] = cachedClient{ref: ref, expires: c.now().Add(c.TTL)}
+	c.clients.put(dealID, ref, clockNow(c.Now).Add(c.TTL))
 }
 
 // forgetClient drops every deal that points at the client, once it is known to be gone.
@@ -73,13 +45,7 @@ func (c *ClientCache) forgetClient(clientID int64) {
 	if c == nil {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for deal, e := range c.entries {
-		if e.ref.ID == clientID {
-			delete(c.entries, deal)
-		}
-	}
+	c.clients.dropIf(func(ref ClientRef) bool { return ref.ID == clientID })
 }
 
 // dealSeen reports whether HubSpot had the deal less than TTL ago.
@@ -87,13 +53,7 @@ func (c *ClientCache) dealSeen(dealID string) bool {
 	if c == nil {
 		return false
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	expires, ok := c.deals[dealID]
-	if ok && !c.now().Before(expires) {
-		delete(c.deals, dealID)
-		return false
-	}
+	_, ok := c.deals.get(dealID, clockNow(c.Now))
 	return ok
 }
 
@@ -102,10 +62,5 @@ func (c *ClientCache) sawDeal(dealID string) {
 	if c == nil {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.deals == nil {
-		c.deals = map[string]time.Time{}
-	}
-	c.deals[dealID] = c.now().Add(c.TTL)
+	c.deals.put(dealID, struct{}{}, clockNow(c.Now).Add(c.TTL))
 }

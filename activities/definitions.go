@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/cssync/cssync/internal/mapping"
@@ -19,13 +18,7 @@ type DefinitionCache struct {
 	TTL time.Duration
 	Now func() time.Time // time.Now when nil; tests set it
 
-	mu      sync.Mutex
-	entries map[string]cachedDefinition
-}
-
-type cachedDefinition struct {
-	value   any
-	expires time.Time
+	entries expiring[any]
 }
 
 // NewDefinitionCache makes a cache whose entries live ttl; ttl ≤ 0 gives nil (no caching).
@@ -36,34 +29,19 @@ func NewDefinitionCache(ttl time.Duration) *DefinitionCache {
 	return &DefinitionCache{TTL: ttl}
 }
 
-func (c *DefinitionCache) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
-
 // cachedLoad answers key from the cache, or loads and remembers it. Errors are not remembered.
 // Two callers missing at once both load: harmless, and simpler than waiting on each other.
 func cachedLoad[T any](c *DefinitionCache, key string, load func() (T, error)) (T, error) {
 	if c != nil {
-		c.mu.Lock()
-		e, ok := c.entries[key]
-		c.mu.Unlock()
-		if ok && c.now().Before(e.expires) {
-			return e.value.(T), nil
+		if v, ok := c.entries.get(key, clockNow(c.Now)); ok {
+			return v.(T), nil
 		}
 	}
 	v, err := load()
 	if err != nil || c == nil {
 		return v, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]cachedDefinition{}
-	}
-	c.entries[key] = cachedDefinition{value: v, expires: c.now().Add(c.TTL)}
+	c.entries.put(key, v, clockNow(c.Now).Add(c.TTL))
 	return v, nil
 }
 

@@ -23,8 +23,8 @@ type PagePlanInput struct {
 	// id property names one of them; otherwise (associations, companies, or more than one search
 	// can name) every checked contact.
 	NewClients []string `json:"newClients,omitempty"`
-	AfterID string    `json:"afterId,omitempty"`
-	Limit   int       `json:"limit"`
+	AfterID    string   `json:"afterId,omitempty"`
+	Limit      int      `json:"limit"`
 }
 
 // PlannedPage is one page of checked contacts in id order, split in two: the contacts already in
