@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -79,12 +80,19 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	if err != nil {
 		return PlannedPage{}, err
 	}
+	// The plan's own reads stop in time for the page to be returned within the step's time;
+	// contacts not judged by then go to their own sync.
+	judgeCtx, cancel := judgingContext(ctx)
+	defer cancel()
 	var targets map[string]target
 	// Companies mode resolves through the primary company, which the plan does not read.
 	if planMapping(a.fieldMapping()) && a.clientSource() != ClientSourceCompanies {
-		targets = a.pageTargets(ctx, contacts, deals)
+		targets = a.pageTargets(judgeCtx, contacts, deals)
 	}
-	inLine := a.inLine(ctx, contacts, targets)
+	inLine := a.inLine(judgeCtx, contacts, targets)
+	if judgeCtx.Err() != nil {
+		planWarn(ctx, "judging the page in time", judgeCtx.Err())
+	}
 	page := PlannedPage{ToSync: []string{}, LastID: lastID}
 	for _, c := range contacts {
 		if t, ok := inLine[c.ID]; ok {
@@ -125,7 +133,25 @@ func (a *Activities) planGroups(in PagePlanInput) [][]hubspot.Filter {
 // one by one. Retrying the whole page for one of its hundreds of reads would rarely get through
 // when an API fails often.
 func planWarn(ctx context.Context, what string, err error) {
-	activity.GetLogger(ctx).Warn("page plan: "+what+" failed; leaving those contacts to their own sync", "error", err)
+	if ctx.Err() != nil {
+		return // out of time: PlanContactsPage says so once
+	}
+	msg := "page plan: " + what + " failed; leaving those contacts to their own sync"
+	if activity.IsActivity(ctx) {
+		activity.GetLogger(ctx).Warn(msg, "error", err)
+		return
+	}
+	slog.Warn(msg, "error", err)
+}
+
+// judgingContext is ctx with its deadline brought forward by a quarter of the time left, so the
+// optional reads end while there is still time to answer.
+func judgingContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-time.Until(deadline)/4))
 }
 
 // planMapping reports whether the page plan can judge contacts under this mapping: the classic
@@ -162,6 +188,9 @@ func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs
 	}
 	clients := map[string]ClientRef{}
 	for _, id := range existing {
+		if ctx.Err() != nil {
+			break
+		}
 		ref, err := a.FindDealClient(ctx, id)
 		if err != nil {
 			planWarn(ctx, "looking up the client of deal "+id, err)
@@ -229,6 +258,9 @@ func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, as
 	}
 	out := map[string]target{}
 	for _, c := range judged {
+		if ctx.Err() != nil {
+			break
+		}
 		ids := assocs[c.ID]
 		var existing []hubspot.Object
 		for _, id := range ids {
@@ -255,7 +287,7 @@ func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map
 	out := map[string]target{}
 	for _, c := range contacts {
 		t, ok := targets[c.ID]
-		if !ok {
+		if !ok || ctx.Err() != nil {
 			continue
 		}
 		list, listed := lists[t.client.ID]

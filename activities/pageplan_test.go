@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/fakes/csfake"
+	"github.com/cssync/cssync/internal/fakes/faults"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/syncplan"
@@ -209,4 +211,20 @@ func TestPlanContactsPageListsTheContactsOfNewClients(t *testing.T) {
 	f.acts.Resolver = DealResolver{Mode: ResolverAssociations, Preference: syncplan.PreferNewest}
 	require.ElementsMatch(t, []string{"401", "402", "403"}, listed(f.planPage(t, PagePlanInput{Since: since, NewClients: []string{"22"}, Limit: 100})),
 		"with associations a contact's new client cannot be searched for: every checked contact")
+}
+
+// A page plan that runs out of time answers in time with what it judged; the rest go to their
+// own sync.
+func TestPlanContactsPageAnswersWithinItsDeadline(t *testing.T) {
+	f := newFixture(t)
+	seedPlanFixture(f)
+	f.cs.Faults().Set(faults.Config{Latency: 400 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	start := time.Now()
+	p, err := f.acts.PlanContactsPage(ctx, PagePlanInput{Limit: 100})
+	require.NoError(t, err)
+	require.Less(t, time.Since(start), time.Second, "answered before the deadline")
+	require.Empty(t, p.InLine, "the client look-ups did not finish in time")
+	require.Len(t, p.ToSync, 8)
 }
