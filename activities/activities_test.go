@@ -43,6 +43,16 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{acts: acts, hs: hs, cs: cs, env: env, csURL: csSrv.URL + "/v1"}
 }
 
+// run executes an activity in the fixture's test environment and decodes its result.
+func run[T any](t *testing.T, f *fixture, activity any, args ...any) T {
+	t.Helper()
+	v, err := f.env.ExecuteActivity(activity, args...)
+	require.NoError(t, err)
+	var out T
+	require.NoError(t, v.Get(&out))
+	return out
+}
+
 var fields = syncplan.ContactFields{Email: "bh@hubspot.com", FirstName: "Brian", LastName: "Halligan"}
 
 func TestUpsertRetriedAfterLostAnswerDoesNotDuplicate(t *testing.T) {

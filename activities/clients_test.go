@@ -57,11 +57,7 @@ func TestListClientRecordsPagesCheckedDeals(t *testing.T) {
 
 func upsertClient(t *testing.T, f *fixture, in UpsertClientInput) UpsertClientResult {
 	t.Helper()
-	v, err := f.env.ExecuteActivity(f.acts.UpsertClient, in)
-	require.NoError(t, err)
-	var res UpsertClientResult
-	require.NoError(t, v.Get(&res))
-	return res
+	return run[UpsertClientResult](t, f, f.acts.UpsertClient, in)
 }
 
 func TestUpsertClientCreatesOnceUpdatesTheNameOnlyAndPlansWithoutWriting(t *testing.T) {

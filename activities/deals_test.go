@@ -12,11 +12,7 @@ import (
 
 func (f *fixture) resolve(t *testing.T, in ResolveDealInput) DealResolution {
 	t.Helper()
-	v, err := f.env.ExecuteActivity(f.acts.ResolveDeal, in)
-	require.NoError(t, err)
-	var r DealResolution
-	require.NoError(t, v.Get(&r))
-	return r
+	return run[DealResolution](t, f, f.acts.ResolveDeal, in)
 }
 
 // TestResolveDealAgainstTheFakes: deals 11 and 22 have clients 1 and 2, deal 33 is newer but has

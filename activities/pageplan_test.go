@@ -17,11 +17,7 @@ import (
 
 func (f *fixture) planPage(t *testing.T, in PagePlanInput) PlannedPage {
 	t.Helper()
-	v, err := f.env.ExecuteActivity(f.acts.PlanContactsPage, in)
-	require.NoError(t, err)
-	var p PlannedPage
-	require.NoError(t, v.Get(&p))
-	return p
+	return run[PlannedPage](t, f, f.acts.PlanContactsPage, in)
 }
 
 // seedPlanFixture: clients 1 (deal 11) and 2 (deal 22); deal 33 has no client. Each contact is a
