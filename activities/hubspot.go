@@ -127,23 +127,21 @@ func (a *Activities) ListCheckedContacts(ctx context.Context, afterID string, li
 
 // ChangedContactsInput asks for a page of checked contacts modified since a time.
 type ChangedContactsInput struct {
-	Since   time.Time `json:"since"`             // lastmodifieddate ≥ Since
-	AfterID string    `json:"afterId,omitempty"` // ids above this one
-	Limit   int       `json:"limit"`
+	Since time.Time `json:"since"` // lastmodifieddate ≥ Since
+	// NewClients also lists the contacts of these just-created clients (see PagePlanInput).
+	NewClients []string `json:"newClients,omitempty"`
+	AfterID    string   `json:"afterId,omitempty"` // ids above this one
+	Limit      int      `json:"limit"`
 }
 
 // ListChangedContacts is ListCheckedContacts restricted to contacts whose lastmodifieddate is at
 // or after in.Since. The date bound is the same on every page and pages are anchored on
 // hs_object_id, so any number of changed contacts is listed past search's 10,000-result cap.
 func (a *Activities) ListChangedContacts(ctx context.Context, in ChangedContactsInput) (CheckedPage, error) {
-	return a.listChecked(ctx, sinceFilter(in.Since), in.AfterID, in.Limit)
+	return a.listChecked(ctx, a.changedGroups(in.Since, in.NewClients), in.AfterID, in.Limit)
 }
 
-func (a *Activities) listChecked(ctx context.Context, extra []hubspot.Filter, afterID string, limit int) (CheckedPage, error) {
-	var groups [][]hubspot.Filter
-	if extra != nil {
-		groups = [][]hubspot.Filter{extra}
-	}
+func (a *Activities) listChecked(ctx context.Context, groups [][]hubspot.Filter, afterID string, limit int) (CheckedPage, error) {
 	objs, lastID, err := a.searchChecked(ctx, groups, afterID, limit, []string{"hs_object_id"})
 	if err != nil {
 		return CheckedPage{}, err

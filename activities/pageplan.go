@@ -66,7 +66,7 @@ type target struct {
 // for here: the sync never leaves a copy behind, and a copy made by hand is found by a batch with
 // CheckEveryContact.
 func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (PlannedPage, error) {
-	objs, lastID, err := a.searchChecked(ctx, a.planGroups(in), in.AfterID, in.Limit, a.contactProperties())
+	objs, lastID, err := a.searchChecked(ctx, a.changedGroups(in.Since, in.NewClients), in.AfterID, in.Limit, a.contactProperties())
 	if err != nil {
 		return PlannedPage{}, err
 	}
@@ -113,19 +113,19 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 // maxNewClientsNamed bounds the deal ids one search names (its body is limited to 3,000 characters).
 const maxNewClientsNamed = 50
 
-// planGroups are the filters a page lists by, beside the checkbox: none (every checked contact),
-// modified since, or modified since OR of a new client.
-func (a *Activities) planGroups(in PagePlanInput) [][]hubspot.Filter {
+// changedGroups are the filters a page lists by, beside the checkbox: none (every checked
+// contact), modified since, or modified since OR of a new client.
+func (a *Activities) changedGroups(since time.Time, newClients []string) [][]hubspot.Filter {
 	switch {
-	case in.Since.IsZero():
+	case since.IsZero():
 		return nil
-	case len(in.NewClients) == 0:
-		return [][]hubspot.Filter{sinceFilter(in.Since)}
-	case a.Resolver.associations() || a.clientSource() == ClientSourceCompanies || len(in.NewClients) > maxNewClientsNamed:
+	case len(newClients) == 0:
+		return [][]hubspot.Filter{sinceFilter(since)}
+	case a.Resolver.associations() || a.clientSource() == ClientSourceCompanies || len(newClients) > maxNewClientsNamed:
 		return nil // a contact's new client cannot be named in a search: list them all
 	}
-	ofNewClient := hubspot.Filter{PropertyName: a.Properties.DealID, Operator: "IN", Values: in.NewClients}
-	return [][]hubspot.Filter{sinceFilter(in.Since), {ofNewClient}}
+	ofNewClient := hubspot.Filter{PropertyName: a.Properties.DealID, Operator: "IN", Values: newClients}
+	return [][]hubspot.Filter{sinceFilter(since), {ofNewClient}}
 }
 
 // planWarn logs a read the page plan could not make. The plan only filters, so a failed read is

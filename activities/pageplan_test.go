@@ -203,6 +203,8 @@ func TestPlanContactsPageListsTheContactsOfNewClients(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"403"}, listed(f.planPage(t, PagePlanInput{Since: since, Limit: 100})))
 	require.ElementsMatch(t, []string{"402", "403"}, listed(f.planPage(t, PagePlanInput{Since: since, NewClients: []string{"22"}, Limit: 100})))
+	changed := run[CheckedPage](t, f, f.acts.ListChangedContacts, ChangedContactsInput{Since: since, NewClients: []string{"22"}, Limit: 100})
+	require.ElementsMatch(t, []string{"402", "403"}, changed.IDs, "a batch listing ids only (checkEveryContact) lists them too")
 
 	f.acts.Resolver = DealResolver{Mode: ResolverAssociations, Preference: syncplan.PreferNewest}
 	require.ElementsMatch(t, []string{"401", "402", "403"}, listed(f.planPage(t, PagePlanInput{Since: since, NewClients: []string{"22"}, Limit: 100})),

@@ -49,8 +49,8 @@ type SyncContactsInput struct {
 	// NewClients are the external ids of clients created just before this batch (ScheduledSync
 	// passes SyncClients' creates). An incremental batch also lists the checked contacts of these
 	// clients, which may not have been edited since the last batch (see PagePlanInput).
-	NewClients []string `json:"newClients,omitempty"`
-	Overlap     time.Duration `json:"overlap,omitempty"`   // 0 means DefaultOverlap
+	NewClients []string      `json:"newClients,omitempty"`
+	Overlap    time.Duration `json:"overlap,omitempty"` // 0 means DefaultOverlap
 
 	Carried *BatchProgress `json:"carried,omitempty"`
 }
@@ -271,7 +271,7 @@ func listPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (con
 	var list workflow.Future
 	if since := p.Window.Since; !since.IsZero() {
 		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID))
-		list = workflow.ExecuteActivity(listCtx, a.ListChangedContacts, activities.ChangedContactsInput{Since: since, AfterID: p.AfterID, Limit: in.PageSize})
+		list = workflow.ExecuteActivity(listCtx, a.ListChangedContacts, activities.ChangedContactsInput{Since: since, NewClients: in.NewClients, AfterID: p.AfterID, Limit: in.PageSize})
 	} else {
 		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
 		list = workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize)
