@@ -34,6 +34,9 @@ func TestCanonicalValues(t *testing.T) {
 		{"DATE", "2025-07-07", `"2025-07-07"`, "2025-07-07", ""},
 		{"DATE", "1751846400000", `"2025-07-07T00:00:00Z"`, "2025-07-07", ""},
 		{"DATE", "1751846400001", "", "", "not at midnight"},
+		{"DATE", "1751846400000000", "", "", "outside years 0000 to 9999"},
+		{"DATE", "-62167219200000", `"0000-01-01"`, "0000-01-01", ""},
+		{"DATE", "-62167305600000", "", "", "outside years 0000 to 9999"},
 		{"DATE", "07/07/2025", "", "", "not YYYY-MM-DD"},
 		{"MONEY", "1", "", "", "unknown ClientSuccess field type"},
 	}

@@ -93,6 +93,9 @@ func CanonicalFromHubSpot(typ, value string) (string, error) {
 		}
 		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
 			t := time.UnixMilli(ms).UTC()
+			if t.Year() < 0 || t.Year() > 9999 { // would not print as YYYY-MM-DD
+				return "", badValue(v, "DATE", "epoch milliseconds outside years 0000 to 9999")
+			}
 			if !t.Equal(t.Truncate(24 * time.Hour)) {
 				return "", badValue(v, "DATE", "epoch milliseconds not at midnight UTC")
 			}
