@@ -135,6 +135,15 @@ func TestFindRecordsSeesOwnedEverywhereAndTwinsOnTarget(t *testing.T) {
 	require.Equal(t, map[int64]bool{10: true, 20: true, 21: false}, ids)
 	require.True(t, got.Kept[10].Champion, "ClientSuccess-side fields are carried")
 	require.Equal(t, map[int64]string{1: "Old Co"}, got.ClientNames, "other clients are named for the timeline")
+
+	// Target 0 is a client a dry run would create: nothing is listed there, owned records
+	// elsewhere are still found.
+	v, err = f.env.ExecuteActivity(f.acts.FindRecords, FindRecordsInput{HubSpotContactID: "51", Email: "bh@hubspot.com"})
+	require.NoError(t, err)
+	got = FoundRecords{}
+	require.NoError(t, v.Get(&got))
+	require.Len(t, got.Records, 1)
+	require.Equal(t, syncplan.Record{ClientID: 1, ContactID: 10, Owned: true, Fields: got.Records[0].Fields}, got.Records[0])
 }
 
 func TestReadContactReportsInvalidFieldsAndClipsHugeValues(t *testing.T) {

@@ -81,9 +81,12 @@ func (a *Activities) FindRecords(ctx context.Context, in FindRecordsInput) (Foun
 			out.Kept[c.ID] = keptOf(c)
 		}
 	}
-	onTarget, err := a.ClientSuccess.ListContacts(ctx, in.TargetClientID)
-	if err != nil {
-		return FoundRecords{}, toTemporal(err)
+	var onTarget []clientsuccess.Contact
+	if in.TargetClientID != 0 { // 0: a client a dry run would create, which holds nothing yet
+		var err error
+		if onTarget, err = a.ClientSuccess.ListContacts(ctx, in.TargetClientID); err != nil {
+			return FoundRecords{}, toTemporal(err)
+		}
 	}
 	for _, c := range onTarget {
 		c.ClientID = in.TargetClientID

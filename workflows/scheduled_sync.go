@@ -24,7 +24,9 @@ type ScheduledSyncResult struct {
 
 // ScheduledSync is the run the schedule starts: SyncClients first, then SyncContacts, each as a
 // child workflow, so a contact whose deal (or company) was just checked finds its new client in
-// the same run (an incremental batch also lists the contacts of the clients just created). A dry run (Contacts.DryRun or Clients.DryRun) plans both parts and writes nothing.
+// the same run (an incremental batch also lists the contacts of the clients just created). A dry
+// run (Contacts.DryRun or Clients.DryRun) plans both parts and writes nothing; its contact plans
+// put contacts on the clients it would create (the first MaxCreatedListed of them).
 // When the client sync fails the contact batch still runs, for every contact whose client
 // exists, and the run then fails naming the client sync's error.
 func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncResult, error) {
@@ -51,6 +53,10 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 		} else {
 			in.Contacts.Incremental = false
 		}
+	}
+	if dry {
+		// The contact plans see the clients this dry run would create, as the real run would.
+		in.Contacts.PendingClients = res.Clients.Created
 	}
 	contactsCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:    ScheduledContactsWorkflowID(id),

@@ -152,6 +152,7 @@ func TestScheduledSyncRunsClientsThenContactsPassingInputsThrough(t *testing.T) 
 		require.True(t, in.DryRun)
 		require.True(t, in.Incremental)
 		require.Equal(t, []string{"1003"}, in.NewClients, "the new client's contacts are listed, edited or not")
+		require.Equal(t, []string{"1003"}, in.PendingClients, "the contact plans see the client the dry run would create")
 		require.Equal(t, 7, in.Concurrency)
 		return SyncContactsResult{Total: 2, Counts: map[syncplan.Outcome]int{syncplan.Created: 2}, DryRun: true}, nil
 	})
@@ -184,6 +185,7 @@ func TestScheduledSyncListsEveryContactAfterManyNewClients(t *testing.T) {
 	require.NoError(t, env.GetWorkflowError())
 	require.False(t, got.Incremental)
 	require.Empty(t, got.NewClients)
+	require.Empty(t, got.PendingClients, "only a dry run's plans stand in for clients")
 }
 
 func TestScheduledSyncSyncsContactsWhenTheClientSyncFails(t *testing.T) {

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -23,6 +24,10 @@ type SyncContactInput struct {
 	// DryRun plans the sync without writing anything: the result's Outcome and Changes say what a
 	// real run would do. Older histories (false) run the same steps as before.
 	DryRun bool `json:"dryRun,omitempty"`
+	// PendingClients (dry runs only) are the external ids of the clients the same dry run would
+	// create (ScheduledSync's client sync), so a contact whose deal or primary company is one of
+	// them is planned onto that client instead of waiting for it, as the real run would do.
+	PendingClients []string `json:"pendingClients,omitempty"`
 }
 
 // PrefetchedDeals is a contact's associated deal ids, read by SyncContacts in one batch call.
@@ -107,6 +112,8 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 			return done(syncplan.NoCompany, "the contact is associated with no company; nothing written")
 		case r.CompanyID == "":
 			return done(syncplan.NoCompany, fmt.Sprintf("none of the contact's %d associated companies is its primary company; nothing written", r.Associated))
+		case !r.Client.Found && in.pending(r.CompanyID):
+			r.Client = pendingClient("company " + r.CompanyID)
 		case !r.Client.Found:
 			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (primary company); nothing removed", r.CompanyID))
 		}
@@ -148,7 +155,10 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 			a.FindDealClient, dealID).Get(ctx, &client); err != nil {
 			return res, err
 		}
-		if !client.Found {
+		switch {
+		case !client.Found && in.pending(dealID):
+			client = pendingClient(fmt.Sprintf("deal %s (%s)", deal.Name, dealID))
+		case !client.Found:
 			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (deal %s); nothing removed", dealID, deal.Name))
 		}
 	}
@@ -287,9 +297,22 @@ func resolveByAssociations(ctx workflow.Context, in SyncContactInput, contact ac
 
 // clientLabel names a client for a timeline: "Fake First Test (9001)", or "9001" when the name
 // is unknown.
+// pending reports whether a dry run's client sync would create the client with this external id.
+func (in SyncContactInput) pending(externalID string) bool {
+	return in.DryRun && externalID != "" && slices.Contains(in.PendingClients, externalID)
+}
+
+// pendingClient stands for a client a dry run would create: it has no id yet, and no records.
+func pendingClient(of string) activities.ClientRef {
+	return activities.ClientRef{Found: true, Name: "to be created for " + of}
+}
+
 func clientLabel(name string, id int64) string {
-	if name == "" {
+	switch {
+	case name == "":
 		return fmt.Sprint(id)
+	case id == 0: // a client a dry run would create
+		return name
 	}
 	return fmt.Sprintf("%s (%d)", name, id)
 }
@@ -306,6 +329,10 @@ func dryRun(ctx workflow.Context, in SyncContactInput, res SyncContactResult, co
 	}
 	action := syncplan.Created
 	switch {
+	case client.ID == 0:
+		// A client this dry run would create (PendingClients): the contact would be created on it,
+		// with the mapped fields, and nothing on it can be compared yet.
+		res.Changes = append(res.Changes, Change{Action: string(syncplan.Created)})
 	case contact.Mapped != nil:
 		// An extended mapping needs the record, the definitions and conversions: the upsert step
 		// plans it without writing. Only such histories have this step.
@@ -343,6 +370,6 @@ func dryRun(ctx workflow.Context, in SyncContactInput, res SyncContactResult, co
 	if len(plan.Remove) > 0 {
 		action = syncplan.Moved
 	}
-	res.Outcome, res.Reason = action, fmt.Sprintf("dry run: would be %s on client %s (%d); nothing written", action, client.Name, client.ID)
+	res.Outcome, res.Reason = action, fmt.Sprintf("dry run: would be %s on client %s; nothing written", action, clientLabel(client.Name, client.ID))
 	return res, nil
 }

@@ -100,6 +100,45 @@ func (s *syncContactSuite) TestClientNotInClientSuccessRemovesNothing() {
 	s.Contains(res.Reason, "client not in ClientSuccess")
 }
 
+// A dry run whose client sync would create the deal's client plans the move the real run makes:
+// off the old client, onto the new one. Outside a dry run, or for another deal, the contact waits.
+func (s *syncContactSuite) TestDryRunPlansOntoAClientItWouldCreate() {
+	cases := []struct {
+		name    string
+		in      SyncContactInput
+		outcome syncplan.Outcome
+	}{
+		{"dry run, client pending", SyncContactInput{DryRun: true, PendingClients: []string{"1003", "2002"}}, syncplan.Moved},
+		{"dry run, another client pending", SyncContactInput{DryRun: true, PendingClients: []string{"1003"}}, syncplan.WaitingClient},
+		{"real run", SyncContactInput{PendingClients: []string{"2002"}}, syncplan.WaitingClient},
+	}
+	for _, c := range cases {
+		s.Run(c.name, func() {
+			s.SetupTest()
+			s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(checkedContact("2002"), nil).Once()
+			s.env.OnActivity(a.ReadDeal, mock.Anything, "2002").Return(activities.Deal{ID: "2002", Found: true, Name: "Fresh Deal"}, nil).Once()
+			s.env.OnActivity(a.FindDealClient, mock.Anything, "2002").Return(activities.ClientRef{}, nil).Once()
+			if c.outcome == syncplan.Moved {
+				s.env.OnActivity(a.FindRecords, mock.Anything, activities.FindRecordsInput{HubSpotContactID: "51", Email: brian.Email}).
+					Return(activities.FoundRecords{Records: []syncplan.Record{{ClientID: 9001, ContactID: 600, Owned: true, Fields: brian}}}, nil).Once()
+			}
+			c.in.HubSpotContactID = "51"
+			s.env.ExecuteWorkflow(SyncContact, c.in)
+			s.Require().NoError(s.env.GetWorkflowError())
+			var res SyncContactResult
+			s.Require().NoError(s.env.GetWorkflowResult(&res))
+			s.Equal(c.outcome, res.Outcome)
+			if c.outcome == syncplan.Moved {
+				s.Equal([]Change{{Action: "removed", ClientID: 9001, ContactID: 600}, {Action: "created"}}, res.Changes)
+				s.Equal("dry run: would be moved on client to be created for deal Fresh Deal (2002); nothing written", res.Reason)
+			} else {
+				s.Empty(res.Changes)
+			}
+			s.env.AssertExpectations(s.T())
+		})
+	}
+}
+
 func (s *syncContactSuite) TestInvalidContactWritesNothing() {
 	c := checkedContact("2002")
 	c.Invalid = "invalid contact: no email address"
@@ -252,4 +291,5 @@ func (s *syncContactSuite) TestFailureSetsOutcomeFailed() {
 func TestClientLabel(t *testing.T) {
 	require.Equal(t, "Fake First Test (9001)", clientLabel("Fake First Test", 9001))
 	require.Equal(t, "9001", clientLabel("", 9001))
+	require.Equal(t, "to be created for deal 7", clientLabel("to be created for deal 7", 0))
 }

@@ -50,6 +50,9 @@ type SyncContactsInput struct {
 	// passes SyncClients' creates). An incremental batch also lists the checked contacts of these
 	// clients, which may not have been edited since the last batch (see PagePlanInput).
 	NewClients []string      `json:"newClients,omitempty"`
+	// PendingClients (dry runs only) are the clients a dry-run client sync would create, passed
+	// to each contact's plan (see SyncContactInput).
+	PendingClients []string `json:"pendingClients,omitempty"`
 	Overlap    time.Duration `json:"overlap,omitempty"` // 0 means DefaultOverlap
 
 	Carried *BatchProgress `json:"carried,omitempty"`
@@ -169,7 +172,7 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 			opts.TypedSearchAttributes = temporal.SearchAttributes{}
 		}
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
-			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals, DryRun: in.DryRun})
+			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals, DryRun: in.DryRun, PendingClients: in.PendingClients})
 		inFlight++
 		selector.AddFuture(f, func(f workflow.Future) {
 			inFlight--

@@ -97,8 +97,11 @@ func TestClientSyncDealsMode(t *testing.T) {
 		{Action: syncplan.Updated, ExternalID: example.FirstDealID, Name: "Fake First Test (renewed)", ClientID: example.FirstClientID, OldName: "Fake First Test", StatusID: 3},
 		{Action: syncplan.Created, ExternalID: "1003", Name: "Fresh Deal", StatusID: 1},
 	}, plan.Clients.Planned)
-	// The contact plan cannot see a client the same run would create: Carol waits in the plan.
-	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1, syncplan.WaitingClient: 1}, plan.Contacts.Counts)
+	// The contact plans see the client the same run would create: Carol is planned onto it.
+	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 2}, plan.Contacts.Counts)
+	carolPlan := plannedFor(t, plan.Contacts.Planned, "52")
+	require.Equal(t, []workflows.Change{{Action: "created"}}, carolPlan.Changes)
+	require.Contains(t, carolPlan.Reason, "to be created for deal Fresh Deal (1003)")
 	_, ok := s.fakes.ClientSuccess.ClientByExternalID("1003")
 	require.False(t, ok)
 
@@ -107,6 +110,7 @@ func TestClientSyncDealsMode(t *testing.T) {
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1, syncplan.Updated: 1}, done.Clients.Counts)
 	require.Equal(t, plan.Clients.Counts, done.Clients.Counts, "the real run does what was planned")
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 2}, done.Contacts.Counts, "Carol finds her new client in the same run")
+	require.Equal(t, plan.Contacts.Counts, done.Contacts.Counts, "the real run does to contacts what was planned")
 	s.requirePlanDone(plan.Clients.Planned)
 	fresh, _ := s.fakes.ClientSuccess.ClientByExternalID("1003")
 	require.True(t, fresh.Active)
@@ -130,6 +134,18 @@ func TestClientSyncDealsMode(t *testing.T) {
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 2}, again.Clients.Counts)
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 2}, again.Contacts.Counts)
 	replayAndRecord(t, histories)
+}
+
+// plannedFor is a dry run's plan for one contact.
+func plannedFor(t *testing.T, planned []workflows.SyncContactResult, contactID string) workflows.SyncContactResult {
+	t.Helper()
+	for _, p := range planned {
+		if p.HubSpotContactID == contactID {
+			return p
+		}
+	}
+	require.Failf(t, "no plan", "the dry run planned nothing for contact %s", contactID)
+	return workflows.SyncContactResult{}
 }
 
 // clientWithout drops the fields the fake fills in on its own, for comparison.
@@ -183,6 +199,7 @@ func TestClientSyncCompaniesMode(t *testing.T) {
 	require.Equal(t, plan.Clients.Counts, done.Clients.Counts, "the real run does what was planned")
 	s.requirePlanDone(plan.Clients.Planned)
 	require.Equal(t, map[syncplan.Outcome]int{syncplan.Created: 1, syncplan.NoCompany: 1, syncplan.WaitingClient: 1}, done.Contacts.Counts)
+	require.Equal(t, plan.Contacts.Counts, done.Contacts.Counts, "the real run does to contacts what was planned")
 	acme, _ := s.fakes.ClientSuccess.ClientByExternalID("301")
 	on := s.owned("61")
 	require.Len(t, on, 1)
