@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/cssync/cssync/internal/hubspot"
 	"github.com/cssync/cssync/internal/mapping"
 )
 
@@ -82,10 +83,15 @@ func (a *Activities) contactProperty(ctx context.Context, name string) (mapping.
 		if err != nil {
 			return mapping.PropertyDef{}, toTemporal(err)
 		}
-		def := mapping.PropertyDef{Name: p.Name, Type: p.Type}
-		for _, o := range p.Options {
-			def.Options = append(def.Options, mapping.Option{Value: o.Value, Label: o.Label})
-		}
-		return def, nil
+		return PropertyDefOf(p), nil
 	})
+}
+
+// PropertyDefOf is what the mapping needs of a HubSpot property definition.
+func PropertyDefOf(p *hubspot.Property) mapping.PropertyDef {
+	def := mapping.PropertyDef{Name: p.Name, Type: p.Type, ReadOnly: p.ReadOnlyValue(), MultipleChoice: p.MultipleChoice()}
+	for _, o := range p.Options {
+		def.Options = append(def.Options, mapping.Option{Value: o.Value, Label: o.Label})
+	}
+	return def
 }

@@ -322,8 +322,15 @@ func TestGetProperty(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, hubspot.Property{
 				Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select", GroupName: "contactinformation",
-				Options: []hubspot.Option{{Label: "Active", Value: "active"}, {Label: "Inactive", Value: "inactive", DisplayOrder: 1}},
+				Options:              []hubspot.Option{{Label: "Active", Value: "active"}, {Label: "Inactive", Value: "inactive", DisplayOrder: 1}},
+				ModificationMetadata: &hubspot.ModificationMetadata{},
 			}, *p)
+			assert.False(t, p.ReadOnlyValue())
+			assert.False(t, p.MultipleChoice())
+
+			id, err := e.client.GetProperty(context.Background(), "contacts", "hs_object_id")
+			require.NoError(t, err)
+			assert.True(t, id.ReadOnlyValue(), "HubSpot sets the record id")
 
 			_, err = e.client.GetProperty(context.Background(), "contacts", "no_such_property")
 			apiErr(t, err, apierr.NotFound)

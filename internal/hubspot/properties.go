@@ -23,6 +23,26 @@ type Property struct {
 	FieldType string   `json:"fieldType"`
 	GroupName string   `json:"groupName"`
 	Options   []Option `json:"options"`
+	// Calculated and ModificationMetadata.ReadOnlyValue mark a property HubSpot sets itself;
+	// a write to it is refused (READ_ONLY_VALUE).
+	Calculated           bool                  `json:"calculated,omitempty"`
+	ModificationMetadata *ModificationMetadata `json:"modificationMetadata,omitempty"`
+}
+
+// ModificationMetadata says what of a property may be changed.
+type ModificationMetadata struct {
+	ReadOnlyValue bool `json:"readOnlyValue"`
+}
+
+// ReadOnlyValue reports whether HubSpot refuses writes to the property's value.
+func (p Property) ReadOnlyValue() bool {
+	return p.Calculated || (p.ModificationMetadata != nil && p.ModificationMetadata.ReadOnlyValue)
+}
+
+// MultipleChoice reports whether the property holds several options at once (multiple
+// checkboxes, values joined with ";").
+func (p Property) MultipleChoice() bool {
+	return p.Type == "enumeration" && p.FieldType == "checkbox"
 }
 
 // GetProperty reads one property definition; an unknown name is an apierr.NotFound error.

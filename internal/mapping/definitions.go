@@ -11,6 +11,10 @@ type PropertyDef struct {
 	Name    string
 	Type    string // bool date datetime enumeration number phone_number string
 	Options []Option
+	// ReadOnly: HubSpot sets the value itself (calculated or read-only) and refuses writes.
+	ReadOnly bool
+	// MultipleChoice: an enumeration of multiple checkboxes, holding several options at once.
+	MultipleChoice bool
 }
 
 // CustomFieldDef is what the start-up check needs of a ClientSuccess contact custom field.
@@ -54,6 +58,11 @@ func (f File) CheckDefinitions(props map[string]PropertyDef, customs []CustomFie
 			return fmt.Errorf("%s: HubSpot contact property %q is of type %s, which cannot carry %s of type %s (needs one of %s)",
 				where, fd.HubSpot, p.Type, fd.Target(), csType, strings.Join(compatible[csType], ", "))
 		}
+		if fd.Direction != ToClientSuccess {
+			if err := writable(where, p, fd.Direction); err != nil {
+				return err
+			}
+		}
 	}
 	if s := f.Status; s != nil {
 		p, ok := props[s.HubSpot]
@@ -64,7 +73,28 @@ func (f File) CheckDefinitions(props map[string]PropertyDef, customs []CustomFie
 			return fmt.Errorf("status: HubSpot contact property %q is of type %s, not enumeration", s.HubSpot, p.Type)
 		case len(p.Options) == 0:
 			return fmt.Errorf("status: HubSpot contact property %q has no options", s.HubSpot)
+		case p.MultipleChoice:
+			return fmt.Errorf("status: HubSpot contact property %q is a multiple checkboxes property; a status is one value, so it needs a single choice (select or radio)", s.HubSpot)
 		}
+		if s.Direction != ToClientSuccess {
+			if err := writable("status", p, s.Direction); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writable checks that the sync can write a property it carries to HubSpot: HubSpot refuses
+// writes to read-only values, and one ClientSuccess value cannot stand for several checkboxes.
+func writable(where string, p PropertyDef, d Direction) error {
+	switch {
+	case p.ReadOnly:
+		return fmt.Errorf("%s: HubSpot contact property %q is read-only (HubSpot sets or calculates it), so direction %s cannot write it; use %s",
+			where, p.Name, d, ToClientSuccess)
+	case p.MultipleChoice:
+		return fmt.Errorf("%s: HubSpot contact property %q is a multiple checkboxes property, which direction %s cannot write one value into; use a single choice (select or radio) or %s",
+			where, p.Name, d, ToClientSuccess)
 	}
 	return nil
 }

@@ -118,7 +118,17 @@ func TestCheckDefinitions(t *testing.T) {
 		{"status missing", without("cs_status"), customs, `status: HubSpot contact property "cs_status" does not exist`},
 		{"status not enumeration", with("cs_status", PropertyDef{Name: "cs_status", Type: "string"}), customs, "not enumeration"},
 		{"status without options", with("cs_status", PropertyDef{Name: "cs_status", Type: "enumeration"}), customs, "has no options"},
+		{"status of several checkboxes", with("cs_status", PropertyDef{Name: "cs_status", Type: "enumeration", Options: []Option{{"active", "Active"}}, MultipleChoice: true}),
+			customs, `status: HubSpot contact property "cs_status" is a multiple checkboxes property`},
+		{"status written to a read-only property", with("cs_status", PropertyDef{Name: "cs_status", Type: "enumeration", Options: []Option{{"active", "Active"}}, ReadOnly: true}),
+			customs, `status: HubSpot contact property "cs_status" is read-only (HubSpot sets or calculates it), so direction to_hubspot cannot write it; use to_clientsuccess`},
+		{"to_hubspot into a read-only property", with("cs_seats", PropertyDef{Name: "cs_seats", Type: "number", ReadOnly: true}), customs, `fields[4]: HubSpot contact property "cs_seats" is read-only`},
+		{"both into several checkboxes", with("cs_region", PropertyDef{Name: "cs_region", Type: "enumeration", MultipleChoice: true}), customs, `fields[3]: HubSpot contact property "cs_region" is a multiple checkboxes property, which direction both cannot write`},
 	}
+	// Properties only read (to_clientsuccess) may be read-only or hold several checkboxes.
+	readOnly := with("firstname", PropertyDef{Name: "firstname", Type: "string", ReadOnly: true})
+	readOnly["email"] = PropertyDef{Name: "email", Type: "enumeration", MultipleChoice: true}
+	require.NoError(t, f.CheckDefinitions(readOnly, customs))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			err := f.CheckDefinitions(c.props, c.customs)

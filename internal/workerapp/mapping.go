@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/cssync/cssync/activities"
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/config"
@@ -56,11 +57,7 @@ func CheckMapping(ctx context.Context, path string, m mapping.File, hs *hubspot.
 		if err != nil {
 			return fmt.Errorf("FIELD_MAPPING_FILE %s: reading HubSpot contact property %q: %w", path, name, err)
 		}
-		def := mapping.PropertyDef{Name: p.Name, Type: p.Type}
-		for _, o := range p.Options {
-			def.Options = append(def.Options, mapping.Option{Value: o.Value, Label: o.Label})
-		}
-		props[name] = def
+		props[name] = activities.PropertyDefOf(p)
 	}
 	var customs []mapping.CustomFieldDef
 	if m.CustomFields() {

@@ -27,7 +27,8 @@ func writeMapping(t *testing.T, body string) string {
 	return path
 }
 
-// mappingFakes serves the two fakes; HubSpot defines nickname (string) and birthday (date).
+// mappingFakes serves the two fakes; HubSpot defines nickname (string), birthday (date), a
+// status enumeration, seats (number), a calculated full_name and multiple checkboxes cs_tags.
 func mappingFakes(t *testing.T) config.Worker {
 	t.Helper()
 	hs := hubspotfake.New(hubspotfake.Options{Token: "pat-test"})
@@ -36,6 +37,8 @@ func mappingFakes(t *testing.T) config.Worker {
 		{Name: "birthday", Label: "Birthday", Type: "date", FieldType: "date"},
 		{Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}},
 		{Name: "seats", Label: "Seats", Type: "number", FieldType: "number"},
+		{Name: "full_name", Label: "Full name", Type: "string", FieldType: "calculation_equation", Calculated: true},
+		{Name: "cs_tags", Label: "CS Tags", Type: "enumeration", FieldType: "checkbox", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}},
 	}}})
 	cs := csfake.New(csfake.Options{Username: "u@example.com", Password: "p"})
 	cs.Seed(csfake.Fixture{ContactCustomFields: []clientsuccess.CustomField{{ID: 10, Name: "seats", Label: "Seats", Type: "INTEGER"}}})
@@ -111,6 +114,10 @@ func TestMappingFileCheckedAtStart(t *testing.T) {
 			`HubSpot contact property "birthday" is of type date`},
 		{"unknown custom label stops the start", goodMapping + "  - {hubspot: seats, custom: Licences, direction: to_clientsuccess}\n",
 			`fields[5]: ClientSuccess custom field "Licences" does not exist; contact custom fields are: "Seats"`},
+		{"a write into a calculated property stops the start", goodMapping + "  - {hubspot: full_name, clientsuccess: title, direction: to_hubspot}\n",
+			`fields[5]: HubSpot contact property "full_name" is read-only (HubSpot sets or calculates it), so direction to_hubspot cannot write it`},
+		{"a status of several checkboxes stops the start", goodMapping + titleMapping + "status: {hubspot: cs_tags, direction: to_clientsuccess}\n",
+			`status: HubSpot contact property "cs_tags" is a multiple checkboxes property`},
 		{"custom type mismatch stops the start", goodMapping + "  - {hubspot: nickname, custom: seats, direction: to_hubspot}\n",
 			`HubSpot contact property "nickname" is of type string, which cannot carry ClientSuccess custom field "seats" of type INTEGER`},
 	}

@@ -177,7 +177,7 @@ func (s *Server) validate(typ string, values map[string]string) (map[string]stri
 		v := values[name]
 		def := s.propertyDef(typ, name)
 		switch {
-		case readOnly[name]:
+		case readOnly[name] || (def != nil && def.ReadOnlyValue()):
 			fail(name, "READ_ONLY_VALUE", fmt.Sprintf("%s is a read only property; its value cannot be set.", name))
 			continue
 		case def == nil && len(s.defs[typ]) > 0:

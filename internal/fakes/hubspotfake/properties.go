@@ -52,14 +52,14 @@ func renderProperty(d *Property) map[string]any {
 		"options":         opts,
 		"description":     "",
 		"displayOrder":    -1,
-		"calculated":      false,
+		"calculated":      d.Calculated,
 		"externalOptions": false,
 		"hasUniqueValue":  d.Name == "email",
 		"hidden":          false,
 		"formField":       true,
 		"archived":        false,
 		"modificationMetadata": map[string]any{
-			"archivable": !standard, "readOnlyDefinition": standard, "readOnlyValue": readOnly[d.Name],
+			"archivable": !standard, "readOnlyDefinition": standard, "readOnlyValue": readOnly[d.Name] || d.ReadOnlyValue(),
 		},
 	}
 }

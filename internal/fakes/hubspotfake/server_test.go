@@ -32,6 +32,7 @@ func fixture() hubspotfake.Fixture {
 				{Name: "tags", Label: "Tags", Type: "enumeration", FieldType: "checkbox", GroupName: "contactinformation",
 					Options: []hubspotfake.Option{{Label: "A", Value: "a"}, {Label: "B", Value: "b"}, {Label: "C", Value: "C"}}},
 				{Name: "score", Label: "Score", Type: "number", FieldType: "number", GroupName: "contactinformation"},
+				{Name: "days_to_renewal", Label: "Days to renewal", Type: "number", FieldType: "calculation_equation", GroupName: "contactinformation", Calculated: true},
 				{Name: "renewal", Label: "Renewal", Type: "date", FieldType: "date", GroupName: "contactinformation"},
 			},
 		},
@@ -273,6 +274,7 @@ func TestUpdateValidation(t *testing.T) {
 		`{"properties":{"renewal":"next week"}}`:   "INVALID_DATE",
 		`{"properties":{"hs_object_id":"1"}}`:      "READ_ONLY_VALUE",
 		`{"properties":{"lastmodifieddate":"1"}}`:  "READ_ONLY_VALUE",
+		`{"properties":{"days_to_renewal":"3"}}`:   "READ_ONLY_VALUE",
 		`{"properties":{"email":"a@b.c","x":"1"}}`: "PROPERTY_DOESNT_EXIST",
 	} {
 		a := patch("contacts", "512", body)
@@ -381,6 +383,15 @@ func TestProperties(t *testing.T) {
 	a = call(t, s, "GET", "/crm/v3/properties/contacts/email", "")
 	require.Equal(t, 200, a.code, "standard properties are defined")
 	assert.Equal(t, []any{}, a.body["options"])
+	assert.Equal(t, false, a.body["modificationMetadata"].(map[string]any)["readOnlyValue"])
+
+	// Read-only values: HubSpot's own, and calculated properties.
+	for name, calculated := range map[string]bool{"hs_object_id": false, "days_to_renewal": true} {
+		a = call(t, s, "GET", "/crm/v3/properties/contacts/"+name, "")
+		require.Equal(t, 200, a.code)
+		assert.Equal(t, calculated, a.body["calculated"], name)
+		assert.Equal(t, true, a.body["modificationMetadata"].(map[string]any)["readOnlyValue"], name)
+	}
 
 	assert.Equal(t, 404, call(t, s, "GET", "/crm/v3/properties/contacts/no_such", "").code)
 
