@@ -232,38 +232,45 @@ type CompanyResolution struct {
 // ResolveCompany finds the contact's primary company (the contact→company association of type 1)
 // and the ClientSuccess client whose externalId is that company's id. It only reads.
 func (a *Activities) ResolveCompany(ctx context.Context, contactID string) (CompanyResolution, error) {
-	var primaries []string
-	var res CompanyResolution
+	var assocs []hubspot.Association
 	after := ""
 	for {
 		page, next, err := a.HubSpot.ListAssociations(ctx, "contacts", contactID, "companies", after)
 		if err != nil {
 			return CompanyResolution{}, toTemporal(err)
 		}
-		res.Associated += len(page)
-		for _, as := range page {
-			if isPrimary(as) {
-				primaries = append(primaries, as.ToObjectID)
-			}
-		}
-		if next == "" || res.Associated >= maxDealsPerContact {
+		assocs = append(assocs, page...)
+		if next == "" || len(assocs) >= maxDealsPerContact {
 			break
 		}
 		after = next
 	}
-	if len(primaries) == 0 {
+	res := CompanyResolution{Associated: len(assocs), CompanyID: primaryCompany(assocs)}
+	if res.CompanyID == "" {
 		return res, nil
 	}
-	// HubSpot allows one primary company; should it ever answer more, the lowest id wins, so
-	// the answer never depends on listing order.
-	slices.SortFunc(primaries, compareIDs)
-	res.CompanyID = primaries[0]
 	ref, err := a.FindDealClient(ctx, res.CompanyID)
 	if err != nil {
 		return CompanyResolution{}, err
 	}
 	res.Client = ref
 	return res, nil
+}
+
+// primaryCompany is the contact's primary company among its company associations, or "".
+// HubSpot allows one primary company; should it ever answer more, the lowest id wins, so the
+// answer never depends on listing order.
+func primaryCompany(assocs []hubspot.Association) string {
+	var primaries []string
+	for _, as := range assocs {
+		if isPrimary(as) {
+			primaries = append(primaries, as.ToObjectID)
+		}
+	}
+	if len(primaries) == 0 {
+		return ""
+	}
+	return slices.MinFunc(primaries, compareIDs)
 }
 
 func isPrimary(as hubspot.Association) bool {

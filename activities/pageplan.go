@@ -46,15 +46,17 @@ func (p PlannedPage) Listed() int { return len(p.ToSync) + len(p.InLine) }
 // fields HubSpot has: a SyncContact would read and write nothing.
 type InLineContact struct {
 	ID         string `json:"id"`
-	DealID     string `json:"dealId"`
+	DealID     string `json:"dealId,omitempty"`
+	CompanyID  string `json:"companyId,omitempty"` // CLIENT_SOURCE=companies: the primary company
 	ClientID   int64  `json:"clientId"`
 	ClientName string `json:"clientName,omitempty"`
 }
 
-// target is the client a contact resolves to in the page plan.
+// target is the client a contact resolves to in the page plan, through a deal or a company.
 type target struct {
-	dealID string
-	client ClientRef
+	dealID    string
+	companyID string
+	client    ClientRef
 }
 
 // PlanContactsPage lists one page of checked contacts, with their properties, and plans it in bulk
@@ -85,8 +87,11 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	judgeCtx, cancel := judgingContext(ctx)
 	defer cancel()
 	var targets map[string]target
-	// Companies mode resolves through the primary company, which the plan does not read.
-	if planMapping(a.fieldMapping()) && a.clientSource() != ClientSourceCompanies {
+	switch {
+	case !planMapping(a.fieldMapping()):
+	case a.clientSource() == ClientSourceCompanies:
+		targets = a.companyTargets(judgeCtx, contacts)
+	default:
 		targets = a.pageTargets(judgeCtx, contacts, deals)
 	}
 	inLine := a.inLine(judgeCtx, contacts, targets)
@@ -96,7 +101,7 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	page := PlannedPage{ToSync: []string{}, LastID: lastID}
 	for _, c := range contacts {
 		if t, ok := inLine[c.ID]; ok {
-			page.InLine = append(page.InLine, InLineContact{ID: c.ID, DealID: t.dealID, ClientID: t.client.ID, ClientName: t.client.Name})
+			page.InLine = append(page.InLine, InLineContact{ID: c.ID, DealID: t.dealID, CompanyID: t.companyID, ClientID: t.client.ID, ClientName: t.client.Name})
 			continue
 		}
 		page.ToSync = append(page.ToSync, c.ID)
@@ -202,6 +207,49 @@ func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs
 	for contactID, dealID := range dealOf {
 		if ref := clients[dealID]; ref.Found {
 			out[contactID] = target{dealID: dealID, client: ref}
+		}
+	}
+	return out
+}
+
+// companyTargets resolves each contact to its primary company's client, as ResolveCompany does,
+// reading the page's company associations in one batch. A contact with more associations than
+// ResolveCompany reads is left to its own sync, so the two never disagree.
+func (a *Activities) companyTargets(ctx context.Context, contacts []Contact) map[string]target {
+	var ids []string
+	for _, c := range contacts {
+		if c.Checked && c.Invalid == "" {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	assocs, err := a.HubSpot.BatchReadAssociations(ctx, "contacts", "companies", ids)
+	if err != nil {
+		planWarn(ctx, "reading the page's company associations", err)
+		return nil
+	}
+	clients := map[string]ClientRef{}
+	out := map[string]target{}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			break
+		}
+		companyID := primaryCompany(assocs[id])
+		if companyID == "" || len(assocs[id]) >= maxDealsPerContact {
+			continue
+		}
+		ref, looked := clients[companyID]
+		if !looked {
+			if ref, err = a.FindDealClient(ctx, companyID); err != nil {
+				planWarn(ctx, "looking up the client of company "+companyID, err)
+				continue
+			}
+			clients[companyID] = ref
+		}
+		if ref.Found {
+			out[id] = target{companyID: companyID, client: ref}
 		}
 	}
 	return out

@@ -132,14 +132,30 @@ func TestPlanContactsPageLeavesStatusAndExtendedMappingsToSyncContact(t *testing
 	}
 }
 
-// In companies mode the client comes from the primary company, which the plan does not read: a
-// contact sitting on its deal property's client must still get its own sync.
-func TestPlanContactsPageLeavesCompaniesModeToSyncContact(t *testing.T) {
+// In companies mode the client comes from the primary company, read for the whole page in one
+// batch: the deal property counts for nothing, and only the primary association does.
+func TestPlanContactsPageInCompaniesMode(t *testing.T) {
 	f := newFixture(t)
 	seedPlanFixture(f)
 	f.acts.ClientSource = ClientSourceCompanies
+	f.hs.Put("companies", "11", map[string]string{"name": "Old"})
+	f.hs.Put("companies", "22", map[string]string{"name": "New"})
+	primary := func(contact, company string) {
+		f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: contact, ToType: "companies", ToID: company, TypeID: 1})
+	}
+	primary("201", "11") // on company 11's client as HubSpot has it: in line
+	f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "202", ToType: "companies", ToID: "11"}) // not primary: no company
+	primary("203", "11") // another title there: an update
+	primary("207", "22") // on client 1 by its deal property, but its company is 22's
+	f.hs.ResetCounters()
 	p := f.planPage(t, PagePlanInput{Limit: 100})
-	require.Empty(t, p.InLine)
+	require.Equal(t, []InLineContact{{ID: "201", CompanyID: "11", ClientID: 1, ClientName: "Old"}}, p.InLine)
+	require.Equal(t, []string{"202", "203", "204", "205", "206", "207", "208"}, p.ToSync)
+	require.Equal(t, 2, f.hs.Calls(), "one search and one batch read of the associations for the whole page")
+
+	f.hs.Faults().FailNth(hubspotfake.RouteBatchReadAssociations, 1, 503)
+	p = f.planPage(t, PagePlanInput{Limit: 100})
+	require.Empty(t, p.InLine, "without the associations nothing is judged")
 	require.Len(t, p.ToSync, 8)
 }
 

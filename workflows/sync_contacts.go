@@ -290,7 +290,7 @@ func (p *BatchProgress) addInLine(c activities.InLineContact, dryRun bool) {
 	p.Total++
 	p.Counts[syncplan.Unchanged]++
 	if dryRun {
-		p.Planned = append(p.Planned, SyncContactResult{HubSpotContactID: c.ID, Outcome: syncplan.Unchanged, DealID: c.DealID,
+		p.Planned = append(p.Planned, SyncContactResult{HubSpotContactID: c.ID, Outcome: syncplan.Unchanged, DealID: c.DealID, CompanyID: c.CompanyID,
 			ClientID: c.ClientID, ClientName: c.ClientName, DryRun: true,
 			Reason: fmt.Sprintf("dry run: already in line on client %s (%d); nothing written", c.ClientName, c.ClientID)})
 	}
