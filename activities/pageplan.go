@@ -74,9 +74,14 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	}
 	contacts := make([]Contact, 0, len(objs))
 	ids := make([]string, 0, len(objs))
+	statusValues := map[string]string{} // the HubSpot status property's value, with a status mapping
 	for _, o := range objs {
-		contacts = append(contacts, a.contactOf(o))
+		c := a.contactOf(o)
+		contacts = append(contacts, c)
 		ids = append(ids, o.ID)
+		if c.StatusProperty != "" {
+			statusValues[o.ID] = o.Properties[c.StatusProperty]
+		}
 	}
 	deals, err := a.pageDeals(ctx, ids)
 	if err != nil {
@@ -94,7 +99,7 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	default:
 		targets = a.pageTargets(judgeCtx, contacts, deals)
 	}
-	inLine := a.inLine(judgeCtx, contacts, targets)
+	inLine := a.inLine(judgeCtx, contacts, targets, a.statusJudge(judgeCtx, statusValues))
 	if judgeCtx.Err() != nil {
 		planWarn(ctx, "judging the page in time", judgeCtx.Err())
 	}
@@ -160,10 +165,42 @@ func judgingContext(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 // planMapping reports whether the page plan can judge contacts under this mapping: the classic
-// one (standard fields from HubSpot, no status). An extended mapping or a status to write back
-// needs reads the plan does not make, so those contacts are left to SyncContact.
+// one (standard fields from HubSpot), with at most a status written back to HubSpot. An extended
+// mapping, or a status read from HubSpot, needs reads the plan does not make, so those contacts
+// are left to SyncContact.
 func planMapping(m mapping.File) bool {
-	return m.Status == nil && !m.Extended()
+	return (m.Status == nil || m.Status.Direction == mapping.ToHubSpot) && !m.Extended()
+}
+
+// statusInLine says whether a contact's HubSpot status property already holds what
+// PushContactStatus would write for the record's status; nil when there is no status mapping.
+type statusInLine func(contactID string, statusID *int) bool
+
+// statusJudge reads the ClientSuccess statuses and the property's options (cached per worker)
+// for a to_hubspot status mapping. When they cannot be read, no contact is in line.
+func (a *Activities) statusJudge(ctx context.Context, hubSpotValues map[string]string) statusInLine {
+	m := a.fieldMapping()
+	if m.Status == nil || m.Status.Direction != mapping.ToHubSpot || len(hubSpotValues) == 0 {
+		return nil // no status to judge (any other status direction is not planned at all)
+	}
+	property := m.Status.HubSpot
+	statuses, err := a.statuses(ctx)
+	if err == nil {
+		var def mapping.PropertyDef
+		if def, err = a.contactProperty(ctx, property); err == nil {
+			return func(contactID string, statusID *int) bool {
+				id := 0
+				if statusID != nil {
+					id = *statusID
+				}
+				// A status with no option is a problem SyncContact records, so it is not in line.
+				value, err := mapping.StatusToHubSpot(property, def.Options, statuses, id)
+				return err == nil && hubSpotValues[contactID] == value
+			}
+		}
+	}
+	planWarn(ctx, "reading the statuses and the options of "+property, err)
+	return func(string, *int) bool { return false }
 }
 
 // pageTargets resolves the client of every contact that can be judged in bulk.
@@ -329,8 +366,9 @@ func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, as
 }
 
 // inLine lists each client's contacts once and returns the contacts whose own record is there,
-// alone and with the same fields, so that syncplan.Decide would plan no write.
-func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]target) map[string]target {
+// alone and with the same fields (and, with status, the status HubSpot holds), so that
+// SyncContact would write nothing.
+func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]target, status statusInLine) map[string]target {
 	lists := map[int64][]clientsuccess.Contact{}
 	out := map[string]target{}
 	for _, c := range contacts {
@@ -352,12 +390,15 @@ func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map
 			lists[t.client.ID] = list
 		}
 		var records []syncplan.Record
+		statusOf := map[int64]*int{}
 		for _, r := range list {
 			if owned := r.ExternalID == c.ID; owned || syncplan.SameEmail(r.Email, c.Fields.Email) {
 				records = append(records, syncplan.Record{ClientID: t.client.ID, ContactID: r.ID, Owned: owned, Fields: fieldsOf(r)})
+				statusOf[r.ID] = r.StatusID
 			}
 		}
-		if syncplan.Decide(t.client.ID, c.Fields.Email, records).InLine(c.Fields) {
+		plan := syncplan.Decide(t.client.ID, c.Fields.Email, records)
+		if plan.InLine(c.Fields) && (status == nil || status(c.ID, statusOf[plan.Keep.ContactID])) {
 			out[c.ID] = t
 		}
 	}

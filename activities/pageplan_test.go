@@ -117,10 +117,10 @@ func TestPlanContactsPageReadsEachDealOncePerCacheTTL(t *testing.T) {
 
 func TestPlanContactsPageLeavesStatusAndExtendedMappingsToSyncContact(t *testing.T) {
 	status := mapping.Default()
-	status.Status = &mapping.StatusMapping{HubSpot: "cs_status", Direction: mapping.ToHubSpot}
+	status.Status = &mapping.StatusMapping{HubSpot: "cs_status", Direction: mapping.ToClientSuccess}
 	partial := mapping.Default()
 	partial.Fields = partial.Fields[:3] // title, phone and mobile keep their ClientSuccess values
-	for name, m := range map[string]mapping.File{"status written back": status, "partial mapping": partial} {
+	for name, m := range map[string]mapping.File{"status read from HubSpot": status, "partial mapping": partial} {
 		t.Run(name, func(t *testing.T) {
 			f := newFixture(t)
 			seedPlanFixture(f)
@@ -130,6 +130,46 @@ func TestPlanContactsPageLeavesStatusAndExtendedMappingsToSyncContact(t *testing
 			require.Len(t, p.ToSync, 8)
 		})
 	}
+}
+
+// With a status written back to HubSpot, a contact is in line only when HubSpot's property
+// already holds the exact option value PushContactStatus would write.
+func TestPlanContactsPageJudgesAStatusWrittenBack(t *testing.T) {
+	f := newFixture(t)
+	f.acts.Mapping = mapping.Default()
+	f.acts.Mapping.Status = &mapping.StatusMapping{HubSpot: "cs_status", Direction: mapping.ToHubSpot}
+	contact := func(id, status string) hubspotfake.Record {
+		return hubspotfake.Record{ID: id, Properties: map[string]string{"sync": "true", "deal": "11",
+			"email": id + "@x.com", "firstname": "P", "lastname": id, "cs_status": status}}
+	}
+	f.hs.Seed(hubspotfake.Fixture{
+		Properties: map[string][]hubspotfake.Property{"contacts": {
+			{Name: "sync", Type: "bool", FieldType: "booleancheckbox"}, {Name: "deal", Type: "string", FieldType: "text"},
+			{Name: "cs_status", Type: "enumeration", FieldType: "select", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}, {Label: "Trial", Value: "trial"}}},
+		}},
+		Deals: []hubspotfake.Record{{ID: "11"}},
+		Contacts: []hubspotfake.Record{
+			contact("501", "active"), // ClientSuccess Active: in line
+			contact("502", "Active"), // the same word, not the option's value: a write to make
+			contact("503", ""),       // no status on either side: in line
+			contact("504", "trial"),  // ClientSuccess Terminated has no option: a problem to record
+		},
+	})
+	status := func(id int) *int { return &id }
+	rec := func(id string, statusID *int) clientsuccess.Contact {
+		return clientsuccess.Contact{ClientID: 1, ExternalID: id, Email: id + "@x.com", FirstName: "P", LastName: id, StatusID: statusID}
+	}
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{rec("501", status(1)), rec("502", status(1)), rec("503", nil), rec("504", status(4))}})
+
+	p := f.planPage(t, PagePlanInput{Limit: 100})
+	require.Equal(t, []InLineContact{{ID: "501", DealID: "11", ClientID: 1, ClientName: "Old"}, {ID: "503", DealID: "11", ClientID: 1, ClientName: "Old"}}, p.InLine)
+	require.Equal(t, []string{"502", "504"}, p.ToSync)
+
+	f.acts.Definitions = nil // read the options again: this time HubSpot fails
+	f.hs.Faults().FailNth(hubspotfake.RouteGetProperty, 1, 503)
+	p = f.planPage(t, PagePlanInput{Limit: 100})
+	require.Empty(t, p.InLine, "without the options no status can be judged")
+	require.Len(t, p.ToSync, 4)
 }
 
 // In companies mode the client comes from the primary company, read for the whole page in one

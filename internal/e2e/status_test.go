@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cssync/cssync/activities"
@@ -16,6 +17,7 @@ import (
 	"github.com/cssync/cssync/internal/example"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/hubspot"
+	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/workflows"
 )
@@ -101,4 +103,32 @@ status: {hubspot: cs_status, direction: to_hubspot}
 	require.Equal(t, writes, s.fakes.HubSpot.Writes(), "an unknown status is reported, never sent")
 	props, _ = s.fakes.HubSpot.Get("contacts", example.ContactID)
 	require.Equal(t, "active", props["cs_status"])
+
+	// A batch judges the status in its page plan: a contact in line, status included, gets no
+	// contact sync; one whose status changed in ClientSuccess gets one, which writes the option.
+	batch := func() (workflows.SyncContactsResult, int) {
+		run, err := starting.StartBatch(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.SyncContactsInput{})
+		require.NoError(t, err)
+		var res workflows.SyncContactsResult
+		require.NoError(t, run.Get(ctx, &res))
+		children := 0
+		for _, e := range s.historyOf(ctx, run.GetID(), run.GetRunID()).GetEvents() {
+			if e.GetEventType() == enumspb.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED {
+				children++
+			}
+		}
+		return res, children
+	}
+	setStatus(1) // back to Active, which HubSpot holds
+	res, children := batch()
+	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 1}, res.Counts)
+	require.Zero(t, children, "in line, status included: no contact sync started")
+	require.Equal(t, writes, s.fakes.HubSpot.Writes())
+
+	setStatus(2) // {2, "I", "Inactive"}
+	res, children = batch()
+	require.Equal(t, map[syncplan.Outcome]int{syncplan.Unchanged: 1}, res.Counts, "the record itself is unchanged")
+	require.Equal(t, 1, children, "the status differs: the contact gets its own sync")
+	props, _ = s.fakes.HubSpot.Get("contacts", example.ContactID)
+	require.Equal(t, "inactive", props["cs_status"])
 }
