@@ -102,6 +102,7 @@ func TestClientSyncDealsMode(t *testing.T) {
 	carolPlan := plannedFor(t, plan.Contacts.Planned, "52")
 	require.Equal(t, []workflows.Change{{Action: "created"}}, carolPlan.Changes)
 	require.Contains(t, carolPlan.Reason, "to be created for deal Fresh Deal (1003)")
+	carolPlanHistory := s.history(ctx, workflows.DryRunContactWorkflowID("52"))
 	_, ok := s.fakes.ClientSuccess.ClientByExternalID("1003")
 	require.False(t, ok)
 
@@ -124,8 +125,9 @@ func TestClientSyncDealsMode(t *testing.T) {
 	require.Equal(t, "Fake 2nd Test", second.Name, "an unchecked deal's client is left alone")
 
 	histories := map[string]*historypb.History{
-		"sync_clients.json":   s.history(ctx, workflows.ScheduledClientsWorkflowID(id)),
-		"scheduled_sync.json": s.history(ctx, id),
+		"sync_clients.json":                        s.history(ctx, workflows.ScheduledClientsWorkflowID(id)),
+		"scheduled_sync.json":                      s.history(ctx, id),
+		"sync_contact_dry_run_pending_client.json": carolPlanHistory,
 	}
 
 	s.resetCounters()
