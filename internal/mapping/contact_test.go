@@ -37,6 +37,9 @@ func TestCanonicalValues(t *testing.T) {
 		{"DATE", "1751846400000000", "", "", "outside years 0000 to 9999"},
 		{"DATE", "-62167219200000", `"0000-01-01"`, "0000-01-01", ""},
 		{"DATE", "-62167305600000", "", "", "outside years 0000 to 9999"},
+		{"DATE", "0000-01-01T00:00:00+01:00", "", "", "outside years 0000 to 9999"},
+		{"DATE", "9999-12-31T23:00:00-02:00", "", "", "outside years 0000 to 9999"},
+		{"DATE", "2025-07-07T23:30:00-01:00", `"2025-07-08"`, "2025-07-08", ""},
 		{"DATE", "07/07/2025", "", "", "not YYYY-MM-DD"},
 		{"MONEY", "1", "", "", "unknown ClientSuccess field type"},
 	}

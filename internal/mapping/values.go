@@ -85,25 +85,35 @@ func CanonicalFromHubSpot(typ, value string) (string, error) {
 		}
 		return "", badValue(v, "BOOLEAN", "not true or false")
 	case "DATE":
-		if t, err := time.Parse("2006-01-02", v); err == nil {
-			return t.Format("2006-01-02"), nil
+		t, why := parseDate(v)
+		switch {
+		case why != "":
+			return "", badValue(v, "DATE", why)
+		case t.Year() < 0 || t.Year() > 9999: // would not print as YYYY-MM-DD
+			return "", badValue(v, "DATE", "outside years 0000 to 9999")
 		}
-		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-			return t.UTC().Format("2006-01-02"), nil
-		}
-		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-			t := time.UnixMilli(ms).UTC()
-			if t.Year() < 0 || t.Year() > 9999 { // would not print as YYYY-MM-DD
-				return "", badValue(v, "DATE", "epoch milliseconds outside years 0000 to 9999")
-			}
-			if !t.Equal(t.Truncate(24 * time.Hour)) {
-				return "", badValue(v, "DATE", "epoch milliseconds not at midnight UTC")
-			}
-			return t.Format("2006-01-02"), nil
-		}
-		return "", badValue(v, "DATE", "not YYYY-MM-DD")
+		return t.Format("2006-01-02"), nil
 	}
 	return "", badValue(v, typ, "unknown ClientSuccess field type")
+}
+
+// parseDate reads a date as YYYY-MM-DD, an RFC 3339 time (its UTC day) or epoch milliseconds at
+// midnight UTC; why says what is wrong otherwise.
+func parseDate(v string) (t time.Time, why string) {
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t, ""
+	}
+	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		return t.UTC(), ""
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		t := time.UnixMilli(ms).UTC()
+		if !t.Equal(t.Truncate(24 * time.Hour)) {
+			return t, "epoch milliseconds not at midnight UTC"
+		}
+		return t, ""
+	}
+	return time.Time{}, "not YYYY-MM-DD"
 }
 
 // CanonicalFromClientSuccess turns a ClientSuccess custom field value (raw JSON: a string, a
