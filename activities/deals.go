@@ -2,6 +2,8 @@ package activities
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +25,9 @@ type ResolveDealInput struct {
 	DealIDs    []string `json:"dealIds,omitempty"`
 	// DealIDValue is the contact's deal id property now, so write-back happens only on a change.
 	DealIDValue string `json:"dealIdValue,omitempty"`
+	// PendingClients (dry runs) are deals whose clients the same dry run would create: such a
+	// deal counts as having a client (ClientRef with no id), as it will in the real run.
+	PendingClients []string `json:"pendingClients,omitempty"`
 }
 
 // DealResolution is the deal the associations rule chose, and its client.
@@ -57,7 +62,7 @@ func (a *Activities) ResolveDeal(ctx context.Context, in ResolveDealInput) (Deal
 	if err != nil {
 		return DealResolution{}, toTemporal(err)
 	}
-	return a.chooseDeal(ctx, len(ids), deals, in.DealIDValue)
+	return a.chooseDeal(ctx, len(ids), deals, in.DealIDValue, in.PendingClients)
 }
 
 // dealProperties are what the associations rule reads of a deal.
@@ -65,7 +70,7 @@ var dealProperties = []string{"dealname", "createdate"}
 
 // chooseDeal applies the associations rule to the deals of a contact that HubSpot still has
 // (associated counts all its associated ids) and finds the chosen deal's client.
-func (a *Activities) chooseDeal(ctx context.Context, associated int, deals []hubspot.Object, dealIDValue string) (DealResolution, error) {
+func (a *Activities) chooseDeal(ctx context.Context, associated int, deals []hubspot.Object, dealIDValue string, pending []string) (DealResolution, error) {
 	res := DealResolution{Associated: associated, Existing: len(deals)}
 	names := map[string]string{}
 	cands := make([]syncplan.DealCandidate, 0, len(deals))
@@ -82,6 +87,9 @@ func (a *Activities) chooseDeal(ctx context.Context, associated int, deals []hub
 		if err != nil {
 			return DealResolution{}, err
 		}
+		if !ref.Found && slices.Contains(pending, c.ID) {
+			ref = PendingClient("deal", syncplan.Clip(names[c.ID], 200), c.ID)
+		}
 		c.HasClient = ref.Found
 		clients[c.ID] = ref
 		looked = append(looked, c)
@@ -97,6 +105,16 @@ func (a *Activities) chooseDeal(ctx context.Context, associated int, deals []hub
 	res.DealName = syncplan.Clip(names[chosen.ID], 200)
 	res.WriteBack = a.Resolver.WriteBack && strings.TrimSpace(dealIDValue) != chosen.ID
 	return res, nil
+}
+
+// PendingClient stands for the client a dry run would create for a deal or company: found, with
+// no id and no records yet, named after its record ("to be created for deal Acme (1003)").
+func PendingClient(kind, name, id string) ClientRef {
+	of := kind + " " + id
+	if name != "" {
+		of = fmt.Sprintf("%s %s (%s)", kind, name, id)
+	}
+	return ClientRef{Found: true, Name: "to be created for " + of}
 }
 
 // associatedDeals reads every page of a contact's deal associations.

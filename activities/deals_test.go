@@ -57,6 +57,14 @@ func TestResolveDealAgainstTheFakes(t *testing.T) {
 	require.False(t, r.Found)
 	require.Equal(t, 1, r.Existing, "deal 33 exists but has no client")
 
+	// In a dry run whose client sync would create deal 33's client, 33 counts as having one:
+	// for 51 too, since the rule prefers it (newest) over 22.
+	f.acts.Resolver.Preference = syncplan.PreferNewest
+	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "52", PendingClients: []string{"33"}})
+	require.True(t, r.Found)
+	require.Equal(t, ClientRef{Found: true, Name: "to be created for deal 33"}, r.Client)
+	require.Equal(t, "33", f.resolve(t, ResolveDealInput{HubSpotContactID: "51", PendingClients: []string{"33"}}).DealID)
+
 	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "51", Prefetched: true})
 	require.Equal(t, DealResolution{}, r, "no deals")
 

@@ -353,7 +353,7 @@ func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, as
 				existing = append(existing, d)
 			}
 		}
-		r, err := a.chooseDeal(ctx, len(ids), existing, c.DealIDValue)
+		r, err := a.chooseDeal(ctx, len(ids), existing, c.DealIDValue, nil)
 		if err != nil {
 			planWarn(ctx, "resolving the deal of contact "+c.ID, err)
 			continue

@@ -37,6 +37,23 @@ func (s *syncContactSuite) TestAssociationsModeSkipsThePropertyAndUsesResolveDea
 	s.Equal(int64(9002), res.ClientID)
 }
 
+// A dry run hands ResolveDeal the clients it would create; a deal among them resolves to a
+// client with no id, and the contact is planned onto it without writing the deal id back.
+func (s *syncContactSuite) TestAssociationsModeDryRunPlansOntoAClientItWouldCreate() {
+	s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(associationsContact(""), nil).Once()
+	s.env.OnActivity(a.ResolveDeal, mock.Anything, activities.ResolveDealInput{HubSpotContactID: "51", PendingClients: []string{"2003"}}).
+		Return(activities.DealResolution{Found: true, DealID: "2003", Associated: 1, Existing: 1, WriteBack: true,
+			Client: activities.PendingClient("deal", "Fresh", "2003")}, nil).Once()
+	s.env.OnActivity(a.FindRecords, mock.Anything, activities.FindRecordsInput{HubSpotContactID: "51", Email: brian.Email}).
+		Return(activities.FoundRecords{}, nil).Once()
+	s.env.ExecuteWorkflow(SyncContact, SyncContactInput{HubSpotContactID: "51", DryRun: true, PendingClients: []string{"2003"}})
+	s.Require().NoError(s.env.GetWorkflowError())
+	var res SyncContactResult
+	s.Require().NoError(s.env.GetWorkflowResult(&res))
+	s.Equal(syncplan.Created, res.Outcome)
+	s.Equal("dry run: would be created on client to be created for deal Fresh (2003); nothing written", res.Reason)
+}
+
 func (s *syncContactSuite) TestAssociationsModeWritesTheDealIDBackWhenAsked() {
 	s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(associationsContact(""), nil).Once()
 	s.env.OnActivity(a.ResolveDeal, mock.Anything, mock.Anything).

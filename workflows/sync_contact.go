@@ -113,7 +113,7 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 		case r.CompanyID == "":
 			return done(syncplan.NoCompany, fmt.Sprintf("none of the contact's %d associated companies is its primary company; nothing written", r.Associated))
 		case !r.Client.Found && in.pending(r.CompanyID):
-			r.Client = pendingClient("company " + r.CompanyID)
+			r.Client = activities.PendingClient("company", "", r.CompanyID)
 		case !r.Client.Found:
 			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (primary company); nothing removed", r.CompanyID))
 		}
@@ -157,7 +157,7 @@ func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 		}
 		switch {
 		case !client.Found && in.pending(dealID):
-			client = pendingClient(fmt.Sprintf("deal %s (%s)", deal.Name, dealID))
+			client = activities.PendingClient("deal", deal.Name, dealID)
 		case !client.Found:
 			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (deal %s); nothing removed", dealID, deal.Name))
 		}
@@ -278,6 +278,9 @@ func resolveByAssociations(ctx workflow.Context, in SyncContactInput, contact ac
 	var a *activities.Activities
 	id := in.HubSpotContactID
 	rin := activities.ResolveDealInput{HubSpotContactID: id, DealIDValue: contact.DealIDValue}
+	if in.DryRun {
+		rin.PendingClients = in.PendingClients
+	}
 	if in.Deals != nil {
 		rin.Prefetched, rin.DealIDs = true, in.Deals.IDs
 	}
@@ -295,18 +298,13 @@ func resolveByAssociations(ctx workflow.Context, in SyncContactInput, contact ac
 	return r, nil
 }
 
-// clientLabel names a client for a timeline: "Fake First Test (9001)", or "9001" when the name
-// is unknown.
 // pending reports whether a dry run's client sync would create the client with this external id.
 func (in SyncContactInput) pending(externalID string) bool {
 	return in.DryRun && externalID != "" && slices.Contains(in.PendingClients, externalID)
 }
 
-// pendingClient stands for a client a dry run would create: it has no id yet, and no records.
-func pendingClient(of string) activities.ClientRef {
-	return activities.ClientRef{Found: true, Name: "to be created for " + of}
-}
-
+// clientLabel names a client for a timeline: "Fake First Test (9001)", "9001" when the name is
+// unknown, or the name alone for a client a dry run would create.
 func clientLabel(name string, id int64) string {
 	switch {
 	case name == "":
