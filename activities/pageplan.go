@@ -185,33 +185,29 @@ func (a *Activities) statusJudge(ctx context.Context, hubSpotValues map[string]s
 	}
 	property := m.Status.HubSpot
 	statuses, err := a.statuses(ctx)
+	var def mapping.PropertyDef
 	if err == nil {
-		var def mapping.PropertyDef
-		if def, err = a.contactProperty(ctx, property); err == nil {
-			return func(contactID string, statusID *int) bool {
-				id := 0
-				if statusID != nil {
-					id = *statusID
-				}
-				// A status with no option is a problem SyncContact records, so it is not in line.
-				value, err := mapping.StatusToHubSpot(property, def.Options, statuses, id)
-				return err == nil && hubSpotValues[contactID] == value
-			}
-		}
+		def, err = a.contactProperty(ctx, property)
 	}
-	planWarn(ctx, "reading the statuses and the options of "+property, err)
-	return func(string, *int) bool { return false }
+	if err != nil {
+		planWarn(ctx, "reading the statuses and the options of "+property, err)
+		return func(string, *int) bool { return false }
+	}
+	return func(contactID string, statusID *int) bool {
+		id := 0
+		if statusID != nil {
+			id = *statusID
+		}
+		// A status with no option is a problem SyncContact records, so it is not in line.
+		value, err := mapping.StatusToHubSpot(property, def.Options, statuses, id)
+		return err == nil && hubSpotValues[contactID] == value
+	}
 }
 
 // pageTargets resolves the client of every contact that can be judged in bulk.
 // Failed reads leave contacts out, never fail the page.
 func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs map[string][]string) map[string]target {
-	var judged []Contact
-	for _, c := range contacts {
-		if c.Checked && c.Invalid == "" {
-			judged = append(judged, c)
-		}
-	}
+	judged := judgeable(contacts)
 	if assocs != nil {
 		return a.associatedTargets(ctx, judged, assocs)
 	}
@@ -249,15 +245,24 @@ func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs
 	return out
 }
 
+// judgeable are the contacts whose client the plan looks for: checked, with valid fields.
+func judgeable(contacts []Contact) []Contact {
+	var out []Contact
+	for _, c := range contacts {
+		if c.Checked && c.Invalid == "" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // companyTargets resolves each contact to its primary company's client, as ResolveCompany does,
 // reading the page's company associations in one batch. A contact with more associations than
 // ResolveCompany reads is left to its own sync, so the two never disagree.
 func (a *Activities) companyTargets(ctx context.Context, contacts []Contact) map[string]target {
 	var ids []string
-	for _, c := range contacts {
-		if c.Checked && c.Invalid == "" {
-			ids = append(ids, c.ID)
-		}
+	for _, c := range judgeable(contacts) {
+		ids = append(ids, c.ID)
 	}
 	if len(ids) == 0 {
 		return nil
