@@ -105,7 +105,9 @@ func (f File) PlanContact(hs map[string]string, rec Record, defs Definitions) Co
 			csVal, csErr = CanonicalFromClientSuccess(typ, rec.Custom[d.ID])
 		} else {
 			// Compared as stored, so a value with stray spaces is rewritten, as before.
-			csVal = standardField(rec.Fields, fd.ClientSuccess)
+			if f := standardField(&rec.Fields, fd.ClientSuccess); f != nil {
+				csVal = *f
+			}
 		}
 		hsVal, hsErr := CanonicalFromHubSpot(typ, hs[fd.HubSpot])
 		if hsErr == nil && csErr == nil && hsVal == csVal {
@@ -195,37 +197,27 @@ func (f File) planStatus(p *ContactPlan, hsValue string, rec Record, defs Defini
 	}
 }
 
-func standardField(f syncplan.ContactFields, name string) string {
+// standardField is the standard contact field called name (FieldEmail …), or nil for any other.
+func standardField(f *syncplan.ContactFields, name string) *string {
 	switch name {
 	case FieldEmail:
-		return f.Email
+		return &f.Email
 	case FieldFirstName:
-		return f.FirstName
+		return &f.FirstName
 	case FieldLastName:
-		return f.LastName
+		return &f.LastName
 	case FieldTitle:
-		return f.Title
+		return &f.Title
 	case FieldPhone:
-		return f.Phone
+		return &f.Phone
 	case FieldMobile:
-		return f.Mobile
+		return &f.Mobile
 	}
-	return ""
+	return nil
 }
 
 func setStandardField(f *syncplan.ContactFields, name, v string) {
-	switch name {
-	case FieldEmail:
-		f.Email = v
-	case FieldFirstName:
-		f.FirstName = v
-	case FieldLastName:
-		f.LastName = v
-	case FieldTitle:
-		f.Title = v
-	case FieldPhone:
-		f.Phone = v
-	case FieldMobile:
-		f.Mobile = v
+	if p := standardField(f, name); p != nil {
+		*p = v
 	}
 }
