@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/hubspot"
 	"github.com/cssync/cssync/internal/mapping"
 )
@@ -68,12 +69,17 @@ func (a *Activities) customFields(ctx context.Context) ([]mapping.CustomFieldDef
 		if err != nil {
 			return nil, toTemporal(err)
 		}
-		out := make([]mapping.CustomFieldDef, len(list))
-		for i, f := range list {
-			out[i] = mapping.CustomFieldDef{ID: f.ID, Label: f.Label, Type: f.Type}
-		}
-		return out, nil
+		return CustomFieldDefsOf(list), nil
 	})
+}
+
+// CustomFieldDefsOf is what the mapping needs of ClientSuccess contact custom-field definitions.
+func CustomFieldDefsOf(list []clientsuccess.CustomField) []mapping.CustomFieldDef {
+	out := make([]mapping.CustomFieldDef, len(list))
+	for i, f := range list {
+		out[i] = mapping.CustomFieldDef{ID: f.ID, Label: f.Label, Type: f.Type}
+	}
+	return out
 }
 
 // contactProperty reads a HubSpot contact property definition.

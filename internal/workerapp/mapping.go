@@ -65,9 +65,7 @@ func CheckMapping(ctx context.Context, path string, m mapping.File, hs *hubspot.
 		if err != nil {
 			return fmt.Errorf("FIELD_MAPPING_FILE %s: reading ClientSuccess contact custom fields: %w", path, err)
 		}
-		for _, f := range fields {
-			customs = append(customs, mapping.CustomFieldDef{ID: f.ID, Label: f.Label, Type: f.Type})
-		}
+		customs = activities.CustomFieldDefsOf(fields)
 	}
 	if err := m.CheckDefinitions(props, customs); err != nil {
 		return fmt.Errorf("FIELD_MAPPING_FILE %s: %w", path, err)
