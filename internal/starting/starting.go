@@ -60,20 +60,7 @@ func MaintainCheckbox(ctx context.Context, c client.Client, taskQueue string, in
 	if in.DryRun {
 		id, summary = workflows.CheckboxWorkflowID+"-dry-run", "list the contact checkbox changes the rule wants (dry run)"
 	}
-	var res workflows.MaintainContactCheckboxResult
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                taskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		StaticSummary:            summary,
-	}, workflows.MaintainContactCheckbox, in)
-	if err != nil {
-		return res, fmt.Errorf("starting checkbox maintenance: %w", err)
-	}
-	if err := run.Get(ctx, &res); err != nil {
-		return res, fmt.Errorf("checkbox maintenance (workflow %s): %w", run.GetID(), err)
-	}
-	return res, nil
+	return runOnce[workflows.MaintainContactCheckboxResult](ctx, c, taskQueue, id, summary, "checkbox maintenance", workflows.MaintainContactCheckbox, in)
 }
 
 // SyncClients runs a client sync (or joins the one running) and waits for it. A dry run has its
@@ -83,18 +70,24 @@ func SyncClients(ctx context.Context, c client.Client, taskQueue string, in work
 	if in.DryRun {
 		id, summary = workflows.DryRunClientsWorkflowID, "dry run: plan the client sync"
 	}
-	var res workflows.SyncClientsResult
+	return runOnce[workflows.SyncClientsResult](ctx, c, taskQueue, id, summary, "client sync", workflows.SyncClients, in)
+}
+
+// runOnce starts workflow wf under id (or joins the run with that id in progress) and waits for
+// its result; errors name what ran and its workflow id.
+func runOnce[R any](ctx context.Context, c client.Client, taskQueue, id, summary, what string, wf, in any) (R, error) {
+	var res R
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		StaticSummary:            summary,
-	}, workflows.SyncClients, in)
+	}, wf, in)
 	if err != nil {
-		return res, fmt.Errorf("starting client sync: %w", err)
+		return res, fmt.Errorf("starting %s: %w", what, err)
 	}
 	if err := run.Get(ctx, &res); err != nil {
-		return res, fmt.Errorf("client sync (workflow %s): %w", run.GetID(), err)
+		return res, fmt.Errorf("%s (workflow %s): %w", what, run.GetID(), err)
 	}
 	return res, nil
 }
