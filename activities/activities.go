@@ -25,14 +25,7 @@ type Properties struct {
 	ClientStatus string
 }
 
-// Deal resolver modes.
-const (
-	ResolverProperty     = "property"     // the deal id property (classic; the default)
-	ResolverAssociations = "associations" // the contact's associated deals, chosen by syncplan.ChooseDeal
-)
-
-// DealResolver says how a contact's deal is found. Workflows learn the mode from ReadContact's
-// result, so it is recorded in history and replays the same.
+// DealResolver says how a contact's deal is found (with CLIENT_SOURCE=deals).
 type DealResolver struct {
 	Mode       string                  // ResolverProperty (also when empty) or ResolverAssociations
 	Preference syncplan.DealPreference // newest or oldest createdate first
@@ -58,11 +51,14 @@ type Activities struct {
 	Temporal client.Client
 	// ClientSource is ClientSourceDeals (also when empty) or ClientSourceCompanies: what a
 	// ClientSuccess client stands for, and so how SyncClients lists them and, for companies, how
-	// a contact's client is found (ResolveCompany).
+	// a contact's client is found (its primary company's; see companyResolver).
 	ClientSource string
 	// Mapping says which HubSpot properties feed which ClientSuccess fields; the zero value
 	// means mapping.Default, the built-in mapping.
 	Mapping mapping.File
+	// RemoveDeleted removes the records of a contact deleted in HubSpot (DELETED_CONTACTS=remove);
+	// false keeps them and reports them as orphans.
+	RemoveDeleted bool
 }
 
 func (a *Activities) fieldMapping() mapping.File {

@@ -55,41 +55,72 @@ func run[T any](t *testing.T, f *fixture, activity any, args ...any) T {
 
 var fields = syncplan.ContactFields{Email: "bh@hubspot.com", FirstName: "Brian", LastName: "Halligan"}
 
-func TestUpsertRetriedAfterLostAnswerDoesNotDuplicate(t *testing.T) {
+var owner51 = syncplan.Owner{ID: "51"}
+
+func TestCreateRetriedAfterLostAnswerDoesNotDuplicate(t *testing.T) {
 	f := newFixture(t)
-	in := UpsertInput{HubSpotContactID: "51", ClientID: 2, Fields: fields}
-	v, err := f.env.ExecuteActivity(f.acts.UpsertContact, in)
-	require.NoError(t, err)
-	var first UpsertResult
-	require.NoError(t, v.Get(&first))
+	in := CreateInput{Owner: owner51, ClientID: 2, Fields: fields}
+	first := run[WriteResult](t, f, f.acts.CreateContact, in)
 	require.Equal(t, syncplan.Created, first.Action)
 
 	// The same attempt again, as Temporal retries it when the first answer was lost.
-	v, err = f.env.ExecuteActivity(f.acts.UpsertContact, in)
-	require.NoError(t, err)
-	var second UpsertResult
-	require.NoError(t, v.Get(&second))
-	require.Equal(t, syncplan.Unchanged, second.Action)
+	second := run[WriteResult](t, f, f.acts.CreateContact, in)
+	require.Equal(t, syncplan.Created, second.Action)
 	require.Equal(t, first.ContactID, second.ContactID)
 	require.Len(t, f.cs.ContactsOf(2), 1)
 
-	in.Fields.Title = "CEO"
-	v, err = f.env.ExecuteActivity(f.acts.UpsertContact, in)
-	require.NoError(t, err)
-	require.NoError(t, v.Get(&second))
-	require.Equal(t, syncplan.Updated, second.Action)
+	up := UpdateInput{Owner: owner51, ClientID: 2, ContactID: first.ContactID, Fields: fields}
+	require.Equal(t, syncplan.Unchanged, run[WriteResult](t, f, f.acts.UpdateContact, up).Action)
+	up.Fields.Title = "CEO"
+	require.Equal(t, syncplan.Updated, run[WriteResult](t, f, f.acts.UpdateContact, up).Action)
 	require.Equal(t, "CEO", f.cs.ContactsOf(2)[0].Title)
 }
 
-func TestUpsertRefusesToCreateBesideAnUnownedTwin(t *testing.T) {
+func TestCreateRefusesToCreateBesideAnUnownedTwin(t *testing.T) {
 	f := newFixture(t)
 	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{{ClientID: 2, Email: "BH@hubspot.com", FirstName: "Typed by hand"}}})
-	_, err := f.env.ExecuteActivity(f.acts.UpsertContact, UpsertInput{HubSpotContactID: "51", ClientID: 2, Fields: fields})
+	_, err := f.env.ExecuteActivity(f.acts.CreateContact, CreateInput{Owner: owner51, ClientID: 2, Fields: fields})
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "got %v", err)
 	require.Equal(t, ErrTypeConflict, appErr.Type())
 	require.True(t, appErr.NonRetryable())
 	require.Len(t, f.cs.ContactsOf(2), 1)
+}
+
+func TestCreateCarriesTheSourceRecordsClientSuccessFields(t *testing.T) {
+	f := newFixture(t)
+	status := 3
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{{ID: 10, ClientID: 1, Email: "old@hubspot.com", ExternalID: "17",
+		Champion: true, KeyContact: true, StatusID: &status, Title: "set in ClientSuccess"}}})
+	owner := syncplan.Owner{ID: "51", MergedIDs: []string{"17"}}
+	res := run[WriteResult](t, f, f.acts.CreateContact, CreateInput{Owner: owner, ClientID: 2, Fields: fields, Source: &Location{ClientID: 1, ContactID: 10}})
+	require.Equal(t, syncplan.Created, res.Action)
+	got := f.cs.ContactsOf(2)
+	require.Len(t, got, 1)
+	require.Equal(t, "51", got[0].ExternalID, "owned by the survivor's id")
+	require.True(t, got[0].Champion)
+	require.True(t, got[0].KeyContact)
+	require.Equal(t, &status, got[0].StatusID)
+	require.Equal(t, fields, fieldsOf(got[0]), "the mapped fields come from HubSpot")
+	require.Len(t, f.cs.ContactsOf(1), 1, "the source stays until the move removes it")
+}
+
+func TestUpdateAdoptsAMergedIDsRecordAndRefusesOthers(t *testing.T) {
+	f := newFixture(t)
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{
+		{ID: 10, ClientID: 2, Email: "bh@hubspot.com", FirstName: "Brian", LastName: "Halligan", ExternalID: "17"},
+		{ID: 11, ClientID: 2, Email: "x@y.z", ExternalID: "99"},
+	}})
+	owner := syncplan.Owner{ID: "51", MergedIDs: []string{"17"}}
+	res := run[WriteResult](t, f, f.acts.UpdateContact, UpdateInput{Owner: owner, ClientID: 2, ContactID: 10, Fields: fields})
+	require.Equal(t, syncplan.Updated, res.Action)
+	require.Equal(t, "51", f.cs.ContactsOf(2)[0].ExternalID)
+
+	_, err := f.env.ExecuteActivity(f.acts.UpdateContact, UpdateInput{Owner: owner, ClientID: 2, ContactID: 11, Fields: fields})
+	var appErr *temporal.ApplicationError
+	require.True(t, errors.As(err, &appErr), "got %v", err)
+	require.Equal(t, ErrTypeNotOwned, appErr.Type())
+	require.Equal(t, "x@y.z", f.cs.ContactsOf(2)[1].Email)
 }
 
 func TestRemoveOnlyTouchesOwnedRecords(t *testing.T) {
@@ -98,52 +129,54 @@ func TestRemoveOnlyTouchesOwnedRecords(t *testing.T) {
 		{ID: 10, ClientID: 1, Email: "bh@hubspot.com", ExternalID: "51"},
 		{ID: 11, ClientID: 1, Email: "bh@hubspot.com"},
 	}})
-	_, err := f.env.ExecuteActivity(f.acts.RemoveContact, RemoveInput{HubSpotContactID: "51", ClientID: 1, ContactID: 11})
+	_, err := f.env.ExecuteActivity(f.acts.RemoveContact, RemoveInput{Owner: owner51, ClientID: 1, ContactID: 11})
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "got %v", err)
 	require.Equal(t, ErrTypeNotOwned, appErr.Type())
 
-	v, err := f.env.ExecuteActivity(f.acts.RemoveContact, RemoveInput{HubSpotContactID: "51", ClientID: 1, ContactID: 10})
-	require.NoError(t, err)
-	var deleted bool
-	require.NoError(t, v.Get(&deleted))
-	require.True(t, deleted)
-	v, err = f.env.ExecuteActivity(f.acts.RemoveContact, RemoveInput{HubSpotContactID: "51", ClientID: 1, ContactID: 10})
-	require.NoError(t, err, "a record already gone is not an error")
-	require.NoError(t, v.Get(&deleted))
-	require.False(t, deleted)
+	require.True(t, run[bool](t, f, f.acts.RemoveContact, RemoveInput{Owner: owner51, ClientID: 1, ContactID: 10}))
+	require.False(t, run[bool](t, f, f.acts.RemoveContact, RemoveInput{Owner: owner51, ClientID: 1, ContactID: 10}), "a record already gone is not an error")
 	require.Len(t, f.cs.ContactsOf(1), 1, "the unowned record is still there")
 }
 
-func TestFindRecordsSeesOwnedEverywhereAndTwinsOnTarget(t *testing.T) {
+func TestInspectMoveSeesBothEnds(t *testing.T) {
 	f := newFixture(t)
-	f.cs.Seed(csfake.Fixture{Clients: []clientsuccess.Client{{ID: 1, Name: "Old Co", Active: true}, {ID: 2, Name: "New Co", Active: true}}, Contacts: []clientsuccess.Contact{
-		{ID: 10, ClientID: 1, Email: "bh@hubspot.com", ExternalID: "51", Champion: true},
+	src := &Location{ClientID: 1, ContactID: 10}
+	in := InspectInput{Owner: owner51, TargetClientID: 2, Source: src}
+	require.Equal(t, MoveState{}, run[MoveState](t, f, f.acts.InspectMove, in))
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{
+		{ID: 10, ClientID: 1, Email: "bh@hubspot.com", ExternalID: "51"},
+		{ID: 20, ClientID: 2, Email: "bh@hubspot.com", ExternalID: "51"},
+	}})
+	require.Equal(t, MoveState{OnTarget: &Location{ClientID: 2, ContactID: 20}, SourceExists: true}, run[MoveState](t, f, f.acts.InspectMove, in))
+}
+
+func TestLocateRecordsSeesOwnedEverywhereAndTwinsOnTarget(t *testing.T) {
+	f := newFixture(t)
+	f.cs.Seed(csfake.Fixture{Clients: []clientsuccess.Client{{ID: 1, Name: "Old Co", Active: true}, {ID: 2, Name: "New Co", Active: true},
+		{ID: 3, Name: "Known Co", Active: true}}, Contacts: []clientsuccess.Contact{
+		{ID: 10, ClientID: 1, Email: "bh@hubspot.com", ExternalID: "51"},
 		{ID: 12, ClientID: 1, Email: "bh@hubspot.com.au"}, // loose search hit, different address
 		{ID: 13, ClientID: 1, Email: "other@x.com", ExternalID: "52"},
-		{ID: 20, ClientID: 2, Email: "old@hubspot.com", ExternalID: "51"}, // ours, email since changed
-		{ID: 21, ClientID: 2, Email: "bh@hubspot.com"},                    // unowned twin on target
+		{ID: 20, ClientID: 2, Email: "old@hubspot.com", ExternalID: "51"},     // ours, email since changed
+		{ID: 21, ClientID: 2, Email: "bh@hubspot.com"},                        // unowned twin on target
+		{ID: 30, ClientID: 3, Email: "edited@by-a-csm.com", ExternalID: "17"}, // merged id's, email edited
 	}})
-	v, err := f.env.ExecuteActivity(f.acts.FindRecords, FindRecordsInput{HubSpotContactID: "51", Email: "bh@hubspot.com", TargetClientID: 2})
-	require.NoError(t, err)
-	var got FoundRecords
-	require.NoError(t, v.Get(&got))
-	ids := map[int64]bool{}
+	owner := syncplan.Owner{ID: "51", MergedIDs: []string{"17"}}
+	in := LocateInput{Owner: owner, Email: "bh@hubspot.com", TargetClientID: 2, Known: []Location{{ClientID: 3, ContactID: 30}}}
+	got := run[Located](t, f, f.acts.LocateRecords, in)
+	ids := map[int64]string{}
 	for _, r := range got.Records {
-		ids[r.ContactID] = r.Owned
+		ids[r.ContactID] = r.ExternalID
 	}
-	require.Equal(t, map[int64]bool{10: true, 20: true, 21: false}, ids)
-	require.True(t, got.Kept[10].Champion, "ClientSuccess-side fields are carried")
-	require.Equal(t, map[int64]string{1: "Old Co"}, got.ClientNames, "other clients are named for the timeline")
+	require.Equal(t, map[int64]string{10: "51", 20: "51", 21: "", 30: "17"}, ids)
+	require.Equal(t, map[int64]string{1: "Old Co", 3: "Known Co"}, got.ClientNames, "other clients are named for the timeline")
 
-	// Target 0 is a client a dry run would create: nothing is listed there, owned records
-	// elsewhere are still found.
-	v, err = f.env.ExecuteActivity(f.acts.FindRecords, FindRecordsInput{HubSpotContactID: "51", Email: "bh@hubspot.com"})
-	require.NoError(t, err)
-	got = FoundRecords{}
-	require.NoError(t, v.Get(&got))
+	// Target 0 (a deleted contact, or a client a dry run would create): owned records elsewhere
+	// are still found.
+	got = run[Located](t, f, f.acts.LocateRecords, LocateInput{Owner: owner51, Email: "bh@hubspot.com"})
 	require.Len(t, got.Records, 1)
-	require.Equal(t, syncplan.Record{ClientID: 1, ContactID: 10, Owned: true, Fields: got.Records[0].Fields}, got.Records[0])
+	require.Equal(t, int64(10), got.Records[0].ContactID)
 }
 
 func TestReadContactReportsInvalidFieldsAndClipsHugeValues(t *testing.T) {
@@ -171,20 +204,22 @@ func TestReadContactReportsInvalidFieldsAndClipsHugeValues(t *testing.T) {
 
 func TestAPIErrorsCarryTheRetryDecision(t *testing.T) {
 	f := newFixture(t)
+	f.hs.Put("deals", "22", map[string]string{"dealname": "New"})
 	f.cs.Faults().FailNth("GET /v1/clients", 1, 503)
-	_, err := f.env.ExecuteActivity(f.acts.FindDealClient, "22")
+	_, err := f.env.ExecuteActivity(f.acts.ResolveClient, ResolveInput{HubSpotContactID: "51", DealIDValue: "22"})
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "got %v", err)
 	require.Equal(t, "ClientSuccess.server", appErr.Type())
 	require.False(t, appErr.NonRetryable())
 
-	_, err = f.env.ExecuteActivity(f.acts.FindDealClient, "404")
-	require.NoError(t, err, "no client for a deal is a result")
+	f.hs.Put("deals", "404", map[string]string{"dealname": "no client"})
+	t404 := run[Target](t, f, f.acts.ResolveClient, ResolveInput{HubSpotContactID: "51", DealIDValue: "404"})
+	require.Equal(t, syncplan.WaitingClient, t404.Outcome, "no client for a deal is a result")
 
 	wrong := *f.acts
 	wrong.ClientSuccess = clientsuccess.New(clientsuccess.Config{BaseURL: f.csURL, Username: "u", Password: "wrong-secret"})
 	f.env.RegisterActivity(&wrong)
-	_, err = f.env.ExecuteActivity(wrong.FindDealClient, "22")
+	_, err = f.env.ExecuteActivity(wrong.ResolveClient, ResolveInput{HubSpotContactID: "51", DealIDValue: "22"})
 	require.True(t, errors.As(err, &appErr), "got %v", err)
 	require.Equal(t, "ClientSuccess.auth", appErr.Type())
 	require.True(t, appErr.NonRetryable(), "wrong credentials stop at once")

@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/cssync/cssync/internal/apierr"
@@ -18,13 +17,6 @@ const (
 	ClientSourceDeals     = "deals"     // a deal (the default, as before)
 	ClientSourceCompanies = "companies" // a company; a contact's client is its primary company's
 )
-
-// ResolverCompanies marks a contact whose client is its primary company's (CLIENT_SOURCE=companies).
-const ResolverCompanies = "companies"
-
-// primaryCompanyTypeID is HubSpot's contact→company "Primary" association type. HubSpot says to
-// rely on type ids, never on labels, which it has renamed before.
-const primaryCompanyTypeID = 1
 
 // maxClientName bounds a client name carried into history and sent to ClientSuccess.
 const maxClientName = 200
@@ -218,68 +210,6 @@ func (a *Activities) UpsertClient(ctx context.Context, in UpsertClientInput) (Up
 	}
 	a.Clients.put(in.ExternalID, ClientRef{Found: true, ID: c.ID, Name: syncplan.Clip(c.Name, 200)})
 	return res, nil
-}
-
-// CompanyResolution is a contact's primary company and its client (CLIENT_SOURCE=companies).
-type CompanyResolution struct {
-	// Associated counts the contact's associated companies.
-	Associated int `json:"associated"`
-	// CompanyID is the primary company; empty when the contact has none.
-	CompanyID string    `json:"companyId,omitempty"`
-	Client    ClientRef `json:"client"`
-}
-
-// ResolveCompany finds the contact's primary company (the contact→company association of type 1)
-// and the ClientSuccess client whose externalId is that company's id. It only reads.
-func (a *Activities) ResolveCompany(ctx context.Context, contactID string) (CompanyResolution, error) {
-	var assocs []hubspot.Association
-	after := ""
-	for {
-		page, next, err := a.HubSpot.ListAssociations(ctx, "contacts", contactID, "companies", after)
-		if err != nil {
-			return CompanyResolution{}, toTemporal(err)
-		}
-		assocs = append(assocs, page...)
-		if next == "" || len(assocs) >= maxDealsPerContact {
-			break
-		}
-		after = next
-	}
-	res := CompanyResolution{Associated: len(assocs), CompanyID: primaryCompany(assocs)}
-	if res.CompanyID == "" {
-		return res, nil
-	}
-	ref, err := a.FindDealClient(ctx, res.CompanyID)
-	if err != nil {
-		return CompanyResolution{}, err
-	}
-	res.Client = ref
-	return res, nil
-}
-
-// primaryCompany is the contact's primary company among its company associations, or "".
-// HubSpot allows one primary company; should it ever answer more, the lowest id wins, so the
-// answer never depends on listing order.
-func primaryCompany(assocs []hubspot.Association) string {
-	var primaries []string
-	for _, as := range assocs {
-		if isPrimary(as) {
-			primaries = append(primaries, as.ToObjectID)
-		}
-	}
-	if len(primaries) == 0 {
-		return ""
-	}
-	return slices.MinFunc(primaries, compareIDs)
-}
-
-func isPrimary(as hubspot.Association) bool {
-	for _, t := range as.Types {
-		if t.TypeID == primaryCompanyTypeID && t.Category == "HUBSPOT_DEFINED" {
-			return true
-		}
-	}
-	return false
 }
 
 // compareIDs orders numeric ids by value (shorter first), others as text.

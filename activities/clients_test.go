@@ -104,18 +104,19 @@ func TestResolveCompanyFindsThePrimaryCompanysClient(t *testing.T) {
 			{FromType: "contacts", FromID: "53", ToType: "companies", ToID: "33", TypeID: 1},
 		},
 	})
-	resolve := func(id string) CompanyResolution {
-		v, err := f.env.ExecuteActivity(f.acts.ResolveCompany, id)
-		require.NoError(t, err)
-		var r CompanyResolution
-		require.NoError(t, v.Get(&r))
-		return r
+	f.acts.ClientSource = ClientSourceCompanies
+	resolve := func(id string) Target {
+		return run[Target](t, f, f.acts.ResolveClient, ResolveInput{HubSpotContactID: id})
 	}
 	// The fixture's clients have externalIds 11 and 22.
-	require.Equal(t, CompanyResolution{Associated: 2, CompanyID: "22", Client: ClientRef{Found: true, ID: 2, Name: "New"}}, resolve("51"))
-	require.Equal(t, CompanyResolution{Associated: 1}, resolve("52"), "a company that is not primary is not followed")
-	require.Equal(t, CompanyResolution{Associated: 1, CompanyID: "33"}, resolve("53"), "primary company without a client")
-	require.Equal(t, CompanyResolution{}, resolve("54"))
+	require.Equal(t, Target{CompanyID: "22", Client: ClientRef{Found: true, ID: 2, Name: "New"}}, resolve("51"))
+	r := resolve("52")
+	require.Equal(t, syncplan.NoCompany, r.Outcome, "a company that is not primary is not followed")
+	require.Contains(t, r.Reason, "none of the contact's 1 associated companies is its primary company")
+	r = resolve("53")
+	require.Equal(t, syncplan.WaitingClient, r.Outcome, "primary company without a client")
+	require.Equal(t, "33", r.CompanyID)
+	require.Equal(t, Target{Outcome: syncplan.NoCompany, Reason: "the contact is associated with no company; nothing written"}, resolve("54"))
 }
 
 func TestReadContactCarriesTheCompaniesResolver(t *testing.T) {

@@ -10,14 +10,14 @@ import (
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
-func (f *fixture) resolve(t *testing.T, in ResolveDealInput) DealResolution {
+func (f *fixture) resolve(t *testing.T, in ResolveInput) Target {
 	t.Helper()
-	return run[DealResolution](t, f, f.acts.ResolveDeal, in)
+	return run[Target](t, f, f.acts.ResolveClient, in)
 }
 
-// TestResolveDealAgainstTheFakes: deals 11 and 22 have clients 1 and 2, deal 33 is newer but has
+// TestResolveClientByAssociationsAgainstTheFakes: deals 11 and 22 have clients 1 and 2, deal 33 is newer but has
 // no client, deal 44 is associated and then deleted.
-func TestResolveDealAgainstTheFakes(t *testing.T) {
+func TestResolveClientByAssociationsAgainstTheFakes(t *testing.T) {
 	f := newFixture(t)
 	f.acts.Resolver = DealResolver{Mode: ResolverAssociations, Preference: syncplan.PreferNewest, WriteBack: true}
 	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -34,39 +34,40 @@ func TestResolveDealAgainstTheFakes(t *testing.T) {
 	f.hs.Delete("deals", "44")
 	f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "52", ToType: "deals", ToID: "33"})
 
-	r := f.resolve(t, ResolveDealInput{HubSpotContactID: "51"})
-	require.True(t, r.Found)
+	r := f.resolve(t, ResolveInput{HubSpotContactID: "51"})
+	require.True(t, r.Client.Found)
 	require.Equal(t, "22", r.DealID, "newest deal with a client; 33 has none, 44 is gone")
 	require.Equal(t, int64(2), r.Client.ID)
-	require.Equal(t, 3, r.Associated)
-	require.True(t, r.WriteBack, "the property is empty, so it needs writing")
+	require.Equal(t, "22", r.WriteDealID, "the property is empty, so it needs writing")
 
-	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "51", DealIDValue: "22"})
-	require.False(t, r.WriteBack, "the property already says 22")
+	r = f.resolve(t, ResolveInput{HubSpotContactID: "51", DealIDValue: "22"})
+	require.Empty(t, r.WriteDealID, "the property already says 22")
 
 	f.acts.Resolver.Preference = syncplan.PreferOldest
-	require.Equal(t, "11", f.resolve(t, ResolveDealInput{HubSpotContactID: "51"}).DealID)
+	require.Equal(t, "11", f.resolve(t, ResolveInput{HubSpotContactID: "51"}).DealID)
 
 	// A prefetched list is used as given: no per-contact association call.
 	f.hs.ResetCounters()
-	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "51", Prefetched: true, DealIDs: []string{"22"}})
+	r = f.resolve(t, ResolveInput{HubSpotContactID: "51", DealIDs: &[]string{"22"}})
 	require.Equal(t, "22", r.DealID)
 	require.Zero(t, f.hs.CallsByRoute()[hubspotfake.RouteListAssociations])
 
-	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "52"})
-	require.False(t, r.Found)
-	require.Equal(t, 1, r.Existing, "deal 33 exists but has no client")
+	r = f.resolve(t, ResolveInput{HubSpotContactID: "52"})
+	require.False(t, r.Client.Found)
+	require.Equal(t, syncplan.WaitingClient, r.Outcome, "deal 33 exists but has no client")
+	require.Contains(t, r.Reason, "none of the contact's 1 associated deals has a client")
 
 	// In a dry run whose client sync would create deal 33's client, 33 counts as having one:
 	// for 51 too, since the rule prefers it (newest) over 22.
 	f.acts.Resolver.Preference = syncplan.PreferNewest
-	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "52", PendingClients: []string{"33"}})
-	require.True(t, r.Found)
+	r = f.resolve(t, ResolveInput{HubSpotContactID: "52", PendingClients: []string{"33"}})
 	require.Equal(t, ClientRef{Found: true, Name: "to be created for deal 33"}, r.Client)
-	require.Equal(t, "33", f.resolve(t, ResolveDealInput{HubSpotContactID: "51", PendingClients: []string{"33"}}).DealID)
+	require.Equal(t, "33", f.resolve(t, ResolveInput{HubSpotContactID: "51", PendingClients: []string{"33"}}).DealID)
 
-	r = f.resolve(t, ResolveDealInput{HubSpotContactID: "51", Prefetched: true})
-	require.Equal(t, DealResolution{}, r, "no deals")
+	r = f.resolve(t, ResolveInput{HubSpotContactID: "51", DealIDs: &[]string{}})
+	require.Equal(t, syncplan.NoDeal, r.Outcome, "no deals")
+	r = f.resolve(t, ResolveInput{HubSpotContactID: "51", DealIDs: &[]string{"44"}})
+	require.Equal(t, syncplan.DealNotFound, r.Outcome, "only a deleted deal")
 
 	_, err := f.env.ExecuteActivity(f.acts.WriteDealID, WriteDealIDInput{HubSpotContactID: "51", DealID: "22"})
 	require.NoError(t, err)

@@ -14,6 +14,8 @@ const (
 	ErrTypeNotOwned = "NotOwned"
 	// ErrTypeConflict: an unowned record with the contact's email is on the target client.
 	ErrTypeConflict = "Conflict"
+	// ErrTypeGone: the record a step was to change was deleted after it was found.
+	ErrTypeGone = "Gone"
 )
 
 // ErrorType is the Temporal error type used for an API error: "<System>.<kind>".

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -46,15 +47,13 @@ func TestListChangedContactsListsCheckedContactsModifiedSince(t *testing.T) {
 	require.Equal(t, []string{"101", "102", "104", "105", "106"}, p.IDs)
 }
 
-func TestFindDealClientCachesFoundClientsOnly(t *testing.T) {
+func TestFindClientCachesFoundClientsOnly(t *testing.T) {
 	f := newFixture(t)
 	now := time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
 	f.acts.Clients = &ClientCache{TTL: time.Minute, Now: func() time.Time { return now }}
 	find := func(deal string) ClientRef {
-		v, err := f.env.ExecuteActivity(f.acts.FindDealClient, deal)
+		ref, err := f.acts.findClient(context.Background(), deal)
 		require.NoError(t, err)
-		var ref ClientRef
-		require.NoError(t, v.Get(&ref))
 		return ref
 	}
 	route := "GET /v1/clients"
@@ -76,7 +75,7 @@ func TestFindDealClientCachesFoundClientsOnly(t *testing.T) {
 
 	// The client is deleted: the upsert fails for good and the cache forgets it.
 	f.cs.DeleteClient(2)
-	_, err := f.env.ExecuteActivity(f.acts.UpsertContact, UpsertInput{HubSpotContactID: "51", ClientID: 2, Fields: fields})
+	_, err := f.env.ExecuteActivity(f.acts.CreateContact, CreateInput{Owner: owner51, ClientID: 2, Fields: fields})
 	var appErr *temporal.ApplicationError
 	require.ErrorAs(t, err, &appErr)
 	require.True(t, appErr.NonRetryable(), "%v", err)

@@ -52,13 +52,6 @@ type InLineContact struct {
 	ClientName string `json:"clientName,omitempty"`
 }
 
-// target is the client a contact resolves to in the page plan, through a deal or a company.
-type target struct {
-	dealID    string
-	companyID string
-	client    ClientRef
-}
-
 // PlanContactsPage lists one page of checked contacts, with their properties, and plans it in bulk
 // so a batch starts a SyncContact only for contacts that need one. Reads are shared by the page:
 // one search, one batch read of the deals not seen lately, one client look-up per deal (cached),
@@ -83,7 +76,8 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 			statusValues[o.ID] = o.Properties[c.StatusProperty]
 		}
 	}
-	deals, err := a.pageDeals(ctx, ids)
+	resolver := a.resolver()
+	deals, err := resolver.prefetch(ctx, ids)
 	if err != nil {
 		return PlannedPage{}, err
 	}
@@ -91,13 +85,9 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	// contacts not judged by then go to their own sync.
 	judgeCtx, cancel := judgingContext(ctx)
 	defer cancel()
-	var targets map[string]target
-	switch {
-	case !planMapping(a.fieldMapping()):
-	case a.clientSource() == ClientSourceCompanies:
-		targets = a.companyTargets(judgeCtx, contacts)
-	default:
-		targets = a.pageTargets(judgeCtx, contacts, deals)
+	var targets map[string]Target
+	if planMapping(a.fieldMapping()) {
+		targets = resolver.resolvePage(judgeCtx, judgeable(contacts), deals)
 	}
 	inLine := a.inLine(judgeCtx, contacts, targets, a.statusJudge(judgeCtx, statusValues))
 	if judgeCtx.Err() != nil {
@@ -106,7 +96,7 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	page := PlannedPage{ToSync: []string{}, LastID: lastID}
 	for _, c := range contacts {
 		if t, ok := inLine[c.ID]; ok {
-			page.InLine = append(page.InLine, InLineContact{ID: c.ID, DealID: t.dealID, CompanyID: t.companyID, ClientID: t.client.ID, ClientName: t.client.Name})
+			page.InLine = append(page.InLine, InLineContact{ID: c.ID, DealID: t.DealID, CompanyID: t.CompanyID, ClientID: t.Client.ID, ClientName: t.Client.Name})
 			continue
 		}
 		page.ToSync = append(page.ToSync, c.ID)
@@ -204,167 +194,13 @@ func (a *Activities) statusJudge(ctx context.Context, hubSpotValues map[string]s
 	}
 }
 
-// pageTargets resolves the client of every contact that can be judged in bulk.
-// Failed reads leave contacts out, never fail the page.
-func (a *Activities) pageTargets(ctx context.Context, contacts []Contact, assocs map[string][]string) map[string]target {
-	judged := judgeable(contacts)
-	if assocs != nil {
-		return a.associatedTargets(ctx, judged, assocs)
-	}
-	dealOf := map[string]string{}
-	var dealIDs []string
-	for _, c := range judged {
-		if id, err := syncplan.ParseDealID(c.DealIDValue); err == nil {
-			dealOf[c.ID] = id
-			dealIDs = append(dealIDs, id)
-		}
-	}
-	existing, err := a.existingDeals(ctx, dealIDs)
-	if err != nil {
-		planWarn(ctx, "reading the page's deals", err)
-		return nil
-	}
-	clients := map[string]ClientRef{}
-	for _, id := range existing {
-		if ctx.Err() != nil {
-			break
-		}
-		ref, err := a.FindDealClient(ctx, id)
-		if err != nil {
-			planWarn(ctx, "looking up the client of deal "+id, err)
-			continue
-		}
-		clients[id] = ref
-	}
-	out := map[string]target{}
-	for contactID, dealID := range dealOf {
-		if ref := clients[dealID]; ref.Found {
-			out[contactID] = target{dealID: dealID, client: ref}
-		}
-	}
-	return out
-}
-
-// judgeable are the contacts whose client the plan looks for: checked, with valid fields.
+// judgeable are the contacts whose client the plan looks for: checked, with valid fields, and no
+// ids merged into them (whose records may sit on any client: their own sync looks for them).
 func judgeable(contacts []Contact) []Contact {
 	var out []Contact
 	for _, c := range contacts {
-		if c.Checked && c.Invalid == "" {
+		if c.Checked && c.Invalid == "" && len(c.MergedIDs) == 0 {
 			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// companyTargets resolves each contact to its primary company's client, as ResolveCompany does,
-// reading the page's company associations in one batch. A contact with more associations than
-// ResolveCompany reads is left to its own sync, so the two never disagree.
-func (a *Activities) companyTargets(ctx context.Context, contacts []Contact) map[string]target {
-	var ids []string
-	for _, c := range judgeable(contacts) {
-		ids = append(ids, c.ID)
-	}
-	if len(ids) == 0 {
-		return nil
-	}
-	assocs, err := a.HubSpot.BatchReadAssociations(ctx, "contacts", "companies", ids)
-	if err != nil {
-		planWarn(ctx, "reading the page's company associations", err)
-		return nil
-	}
-	clients := map[string]ClientRef{}
-	out := map[string]target{}
-	for _, id := range ids {
-		if ctx.Err() != nil {
-			break
-		}
-		companyID := primaryCompany(assocs[id])
-		if companyID == "" || len(assocs[id]) >= maxDealsPerContact {
-			continue
-		}
-		ref, looked := clients[companyID]
-		if !looked {
-			if ref, err = a.FindDealClient(ctx, companyID); err != nil {
-				planWarn(ctx, "looking up the client of company "+companyID, err)
-				continue
-			}
-			clients[companyID] = ref
-		}
-		if ref.Found {
-			out[id] = target{companyID: companyID, client: ref}
-		}
-	}
-	return out
-}
-
-// existingDeals returns the deals among ids that HubSpot has, reading in one batch only those
-// not seen within the cache's TTL.
-func (a *Activities) existingDeals(ctx context.Context, ids []string) ([]string, error) {
-	var existing, unseen []string
-	done := map[string]bool{}
-	for _, id := range ids {
-		if done[id] {
-			continue
-		}
-		done[id] = true
-		if a.Clients.dealSeen(id) {
-			existing = append(existing, id)
-		} else {
-			unseen = append(unseen, id)
-		}
-	}
-	if len(unseen) == 0 {
-		return existing, nil
-	}
-	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", unseen, []string{"hs_object_id"})
-	if err != nil {
-		return nil, toTemporal(err)
-	}
-	for _, d := range found {
-		a.Clients.sawDeal(d.ID)
-		existing = append(existing, d.ID)
-	}
-	return existing, nil
-}
-
-// associatedTargets applies the associations rule to each contact, reading the page's deals once.
-// A contact whose deal id property would be written back is left to its SyncContact.
-func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, assocs map[string][]string) map[string]target {
-	var all []string
-	for _, c := range judged {
-		all = append(all, assocs[c.ID]...)
-	}
-	if len(all) == 0 {
-		return nil
-	}
-	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", all, dealProperties)
-	if err != nil {
-		planWarn(ctx, "reading the page's deals", err)
-		return nil
-	}
-	byID := make(map[string]hubspot.Object, len(found))
-	for _, d := range found {
-		byID[d.ID] = d
-	}
-	out := map[string]target{}
-	for _, c := range judged {
-		if ctx.Err() != nil {
-			break
-		}
-		ids := assocs[c.ID]
-		var existing []hubspot.Object
-		for _, id := range ids {
-			if d, ok := byID[id]; ok {
-				existing = append(existing, d)
-			}
-		}
-		r, err := a.chooseDeal(ctx, len(ids), existing, c.DealIDValue, nil)
-		if err != nil {
-			planWarn(ctx, "resolving the deal of contact "+c.ID, err)
-			continue
-		}
-		if r.Found && !r.WriteBack {
-			out[c.ID] = target{dealID: r.DealID, client: r.Client}
 		}
 	}
 	return out
@@ -372,37 +208,40 @@ func (a *Activities) associatedTargets(ctx context.Context, judged []Contact, as
 
 // inLine lists each client's contacts once and returns the contacts whose own record is there,
 // alone and with the same fields (and, with status, the status HubSpot holds), so that
-// SyncContact would write nothing.
-func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]target, status statusInLine) map[string]target {
+// SyncContact would write nothing. It judges with the planner SyncContact uses.
+func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]Target, status statusInLine) map[string]Target {
 	lists := map[int64][]clientsuccess.Contact{}
-	out := map[string]target{}
+	out := map[string]Target{}
 	for _, c := range contacts {
 		t, ok := targets[c.ID]
 		if !ok || ctx.Err() != nil {
 			continue
 		}
-		list, listed := lists[t.client.ID]
+		clientID := t.Client.ID
+		list, listed := lists[clientID]
 		if !listed {
 			var err error
-			list, err = a.ClientSuccess.ListContacts(ctx, t.client.ID)
+			list, err = a.ClientSuccess.ListContacts(ctx, clientID)
 			if apierr.Is(err, apierr.NotFound) {
-				a.Clients.forgetClient(t.client.ID) // gone: its contacts' syncs will say so
+				a.Clients.forgetClient(clientID) // gone: its contacts' syncs will say so
 			}
 			if err != nil {
-				planWarn(ctx, fmt.Sprintf("listing the contacts of client %d", t.client.ID), err)
+				planWarn(ctx, fmt.Sprintf("listing the contacts of client %d", clientID), err)
 				list = nil
 			}
-			lists[t.client.ID] = list
+			lists[clientID] = list
 		}
+		owner := c.Owner()
 		var records []syncplan.Record
 		statusOf := map[int64]*int{}
 		for _, r := range list {
-			if owned := r.ExternalID == c.ID; owned || syncplan.SameEmail(r.Email, c.Fields.Email) {
-				records = append(records, syncplan.Record{ClientID: t.client.ID, ContactID: r.ID, Owned: owned, Fields: fieldsOf(r)})
+			if owner.Owns(r.ExternalID) || syncplan.SameEmail(r.Email, c.Fields.Email) {
+				r.ClientID = clientID
+				records = append(records, recordOf(r))
 				statusOf[r.ID] = r.StatusID
 			}
 		}
-		plan := syncplan.Decide(t.client.ID, c.Fields.Email, records)
+		plan := syncplan.Decide(owner, clientID, c.Fields.Email, records)
 		if plan.InLine(c.Fields) && (status == nil || status(c.ID, statusOf[plan.Keep.ContactID])) {
 			out[c.ID] = t
 		}

@@ -183,10 +183,10 @@ func TestPlanContactsPageInCompaniesMode(t *testing.T) {
 	primary := func(contact, company string) {
 		f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: contact, ToType: "companies", ToID: company, TypeID: 1})
 	}
-	primary("201", "11") // on company 11's client as HubSpot has it: in line
+	primary("201", "11")                                                                                    // on company 11's client as HubSpot has it: in line
 	f.hs.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: "202", ToType: "companies", ToID: "11"}) // not primary: no company
-	primary("203", "11") // another title there: an update
-	primary("207", "22") // on client 1 by its deal property, but its company is 22's
+	primary("203", "11")                                                                                    // another title there: an update
+	primary("207", "22")                                                                                    // on client 1 by its deal property, but its company is 22's
 	f.hs.ResetCounters()
 	p := f.planPage(t, PagePlanInput{Limit: 100})
 	require.Equal(t, []InLineContact{{ID: "201", CompanyID: "11", ClientID: 1, ClientName: "Old"}}, p.InLine)

@@ -14,82 +14,53 @@ import (
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
-func associationsContact(dealIDValue string) activities.Contact {
-	c := checkedContact(dealIDValue)
-	c.Resolver = activities.ResolverAssociations
-	return c
-}
-
-func (s *syncContactSuite) TestAssociationsModeSkipsThePropertyAndUsesResolveDeal() {
-	// The property names a deal, but in associations mode it is not parsed: ResolveDeal decides.
-	s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(associationsContact("12abc"), nil).Once()
-	s.env.OnActivity(a.ResolveDeal, mock.Anything, activities.ResolveDealInput{HubSpotContactID: "51", DealIDValue: "12abc"}).
-		Return(activities.DealResolution{Found: true, DealID: "2002", Associated: 2, Existing: 2,
-			Client: activities.ClientRef{Found: true, ID: 9002, Name: "Fake 2nd Test"}}, nil).Once()
-	s.env.OnActivity(a.FindRecords, mock.Anything, activities.FindRecordsInput{HubSpotContactID: "51", Email: brian.Email, TargetClientID: 9002}).
-		Return(activities.FoundRecords{}, nil).Once()
-	s.env.OnActivity(a.UpsertContact, mock.Anything, activities.UpsertInput{HubSpotContactID: "51", ClientID: 9002, Fields: brian}).
-		Return(activities.UpsertResult{Action: syncplan.Created, ContactID: 700}, nil).Once()
-	res, err := s.run()
-	s.Require().NoError(err)
-	s.Equal(syncplan.Created, res.Outcome)
-	s.Equal("2002", res.DealID)
-	s.Equal(int64(9002), res.ClientID)
-}
-
-// A dry run hands ResolveDeal the clients it would create; a deal among them resolves to a
-// client with no id, and the contact is planned onto it without writing the deal id back.
-func (s *syncContactSuite) TestAssociationsModeDryRunPlansOntoAClientItWouldCreate() {
-	s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(associationsContact(""), nil).Once()
-	s.env.OnActivity(a.ResolveDeal, mock.Anything, activities.ResolveDealInput{HubSpotContactID: "51", PendingClients: []string{"2003"}}).
-		Return(activities.DealResolution{Found: true, DealID: "2003", Associated: 1, Existing: 1, WriteBack: true,
-			Client: activities.PendingClient("deal", "Fresh", "2003")}, nil).Once()
-	s.env.OnActivity(a.FindRecords, mock.Anything, activities.FindRecordsInput{HubSpotContactID: "51", Email: brian.Email}).
-		Return(activities.FoundRecords{}, nil).Once()
-	s.env.ExecuteWorkflow(SyncContact, SyncContactInput{HubSpotContactID: "51", DryRun: true, PendingClients: []string{"2003"}})
-	s.Require().NoError(s.env.GetWorkflowError())
-	var res SyncContactResult
-	s.Require().NoError(s.env.GetWorkflowResult(&res))
-	s.Equal(syncplan.Created, res.Outcome)
-	s.Equal("dry run: would be created on client to be created for deal Fresh (2003); nothing written", res.Reason)
-}
-
-func (s *syncContactSuite) TestAssociationsModeWritesTheDealIDBackWhenAsked() {
-	s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(associationsContact(""), nil).Once()
-	s.env.OnActivity(a.ResolveDeal, mock.Anything, mock.Anything).
-		Return(activities.DealResolution{Found: true, DealID: "2002", Associated: 1, Existing: 1, WriteBack: true,
-			Client: activities.ClientRef{Found: true, ID: 9002, Name: "Fake 2nd Test"}}, nil).Once()
-	s.env.OnActivity(a.WriteDealID, mock.Anything, activities.WriteDealIDInput{HubSpotContactID: "51", DealID: "2002"}).Return(nil).Once()
-	s.env.OnActivity(a.FindRecords, mock.Anything, mock.Anything).
-		Return(activities.FoundRecords{Records: []syncplan.Record{{ClientID: 9002, ContactID: 700, Owned: true, Fields: brian}}}, nil).Once()
-	s.env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).Return(activities.UpsertResult{Action: syncplan.Unchanged, ContactID: 700}, nil).Once()
-	res, err := s.run()
-	s.Require().NoError(err)
-	s.Equal(syncplan.Unchanged, res.Outcome)
-}
-
-func (s *syncContactSuite) TestAssociationsModeOutcomesThatWriteNothing() {
-	cases := []struct {
-		name string
-		r    activities.DealResolution
-		want syncplan.Outcome
-	}{
-		{"no associated deal", activities.DealResolution{}, syncplan.NoDeal},
-		{"associated deals all deleted", activities.DealResolution{Associated: 2}, syncplan.DealNotFound},
-		{"no deal has a client", activities.DealResolution{Associated: 2, Existing: 2}, syncplan.WaitingClient},
-	}
-	for _, c := range cases {
-		s.Run(c.name, func() {
+// The resolver's chosen deal id is written back into HubSpot when the target says so, before any
+// ClientSuccess write; a dry run never writes it.
+func (s *syncContactSuite) TestWritesTheChosenDealIDBackWhenTheResolverSaysSo() {
+	chosen := secondClient
+	chosen.WriteDealID = "2002"
+	for _, dry := range []bool{false, true} {
+		s.Run(fmt.Sprint("dry run ", dry), func() {
 			s.SetupTest()
-			s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(associationsContact(""), nil).Once()
-			s.env.OnActivity(a.ResolveDeal, mock.Anything, mock.Anything).Return(c.r, nil).Once()
-			res, err := s.run()
+			s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(checkedContact(""), nil).Once()
+			s.env.OnActivity(a.ResolveClient, mock.Anything, mock.Anything).Return(chosen, nil).Once()
+			if !dry {
+				s.env.OnActivity(a.WriteDealID, mock.Anything, activities.WriteDealIDInput{HubSpotContactID: "51", DealID: "2002"}).Return(nil).Once()
+			}
+			s.env.OnActivity(a.LocateRecords, mock.Anything, mock.Anything).Return(activities.Located{Records: []syncplan.Record{mine(9002, 700)}}, nil).Once()
+			s.env.OnActivity(a.UpdateContact, mock.Anything, mock.Anything).Return(activities.WriteResult{Action: syncplan.Unchanged, ContactID: 700}, nil).Once()
+			res, err := s.runInput(SyncContactInput{HubSpotContactID: "51", DryRun: dry})
 			s.Require().NoError(err)
-			s.Equal(c.want, res.Outcome)
-			s.NotEmpty(res.Reason)
-			s.Empty(res.Changes)
+			s.Equal(syncplan.Unchanged, res.Outcome)
+			s.Equal("2002", res.DealID)
 		})
 	}
+}
+
+// Deals a batch read already reach the resolver, so it makes no per-contact association call.
+func (s *syncContactSuite) TestPrefetchedDealsReachTheResolver() {
+	s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(checkedContact(""), nil).Once()
+	s.env.OnActivity(a.ResolveClient, mock.Anything, activities.ResolveInput{HubSpotContactID: "51", DealIDs: &[]string{"2002", "2003"}}).
+		Return(activities.Target{Outcome: syncplan.WaitingClient, Reason: "none has a client"}, nil).Once()
+	res, err := s.runInput(SyncContactInput{HubSpotContactID: "51", Deals: &PrefetchedDeals{IDs: []string{"2002", "2003"}}})
+	s.Require().NoError(err)
+	s.Equal(syncplan.WaitingClient, res.Outcome)
+}
+
+// In companies mode the target names the primary company, recorded in the result.
+func (s *syncContactSuite) TestCompanyTargetIsRecorded() {
+	s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(checkedContact(""), nil).Once()
+	s.env.OnActivity(a.ResolveClient, mock.Anything, mock.Anything).
+		Return(activities.Target{CompanyID: "33", Client: activities.ClientRef{Found: true, ID: 9033, Name: "Acme"}}, nil).Once()
+	s.env.OnActivity(a.LocateRecords, mock.Anything, activities.LocateInput{Owner: owner51, Email: brian.Email, TargetClientID: 9033}).
+		Return(activities.Located{}, nil).Once()
+	s.env.OnActivity(a.CreateContact, mock.Anything, activities.CreateInput{Owner: owner51, ClientID: 9033, Fields: brian}).
+		Return(activities.WriteResult{Action: syncplan.Created, ContactID: 700}, nil).Once()
+	res, err := s.run()
+	s.Require().NoError(err)
+	s.Equal(syncplan.Created, res.Outcome)
+	s.Equal("33", res.CompanyID)
+	s.Empty(res.DealID)
 }
 
 func TestSyncContactsPassesPrefetchedDealsToChildren(t *testing.T) {

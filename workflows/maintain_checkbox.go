@@ -21,6 +21,8 @@ type MaintainContactCheckboxInput struct {
 	DryRun bool `json:"dryRun,omitempty"`
 	// StepTimeout bounds one attempt of one step; 0 means DefaultStepTimeout.
 	StepTimeout time.Duration `json:"stepTimeout,omitempty"`
+	// RetryFor bounds how long a step retries transient failures; 0 means DefaultRetryFor.
+	RetryFor time.Duration `json:"retryFor,omitempty"`
 }
 
 // MaintainContactCheckboxResult lists the contacts whose sync checkbox the run ticked and
@@ -40,9 +42,8 @@ type MaintainContactCheckboxResult struct {
 // only contacts whose value must change, 100 per HubSpot batch update, so a second run writes
 // nothing. With neither property configured it does nothing. Safe to run from a schedule.
 func MaintainContactCheckbox(ctx workflow.Context, in MaintainContactCheckboxInput) (MaintainContactCheckboxResult, error) {
-	var a *activities.Activities
 	var plan activities.CheckboxPlan
-	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "plan contact checkbox changes"),
+	if err := workflow.ExecuteActivity(stepOptions(ctx, in.StepTimeout, in.RetryFor, "plan contact checkbox changes"),
 		a.PlanCheckboxChanges).Get(ctx, &plan); err != nil {
 		return MaintainContactCheckboxResult{}, err
 	}
@@ -70,7 +71,7 @@ func MaintainContactCheckbox(ctx workflow.Context, in MaintainContactCheckboxInp
 			}
 		}
 		summary := fmt.Sprintf("tick %d and untick %d contacts", len(batch.Check), len(batch.Uncheck))
-		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, summary), a.ApplyCheckboxChanges, batch).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(stepOptions(ctx, in.StepTimeout, in.RetryFor, summary), a.ApplyCheckboxChanges, batch).Get(ctx, nil); err != nil {
 			return res, err
 		}
 		res.Written += len(chunk)

@@ -15,18 +15,15 @@ func mappedContact() activities.Contact {
 	return c
 }
 
-func (s *syncContactSuite) onOwnedRecord() {
-	s.env.OnActivity(a.FindRecords, mock.Anything, mock.Anything).
-		Return(activities.FoundRecords{Records: []syncplan.Record{{ClientID: 9002, ContactID: 700, Owned: true, Fields: brian}}}, nil).Once()
-}
+func (s *syncContactSuite) onOwnedRecord() { s.found(mine(9002, 700)) }
 
 func (s *syncContactSuite) TestExtendedMappingWritesPlannedHubSpotValues() {
 	c := mappedContact()
 	s.resolveTo(c)
 	s.onOwnedRecord()
 	planned := &activities.MappedResult{Changed: []string{"Seats"}, HubSpot: map[string]string{"jobtitle": "CTO"}}
-	s.env.OnActivity(a.UpsertContact, mock.Anything, activities.UpsertInput{HubSpotContactID: "51", ClientID: 9002, Fields: brian, HubSpot: c.Mapped}).
-		Return(activities.UpsertResult{Action: syncplan.Updated, ContactID: 700, Mapped: planned}, nil).Once()
+	s.env.OnActivity(a.UpdateContact, mock.Anything, activities.UpdateInput{Owner: owner51, ClientID: 9002, ContactID: 700, Fields: brian, HubSpot: c.Mapped}).
+		Return(activities.WriteResult{Action: syncplan.Updated, ContactID: 700, Mapped: planned}, nil).Once()
 	s.env.OnActivity(a.WriteContactProperties, mock.Anything, activities.WritePropertiesInput{HubSpotContactID: "51", Properties: map[string]string{"jobtitle": "CTO"}}).
 		Return(nil).Once()
 	res, err := s.run()
@@ -41,8 +38,8 @@ func (s *syncContactSuite) TestExtendedMappingInLineWritesNothing() {
 	c := mappedContact()
 	s.resolveTo(c)
 	s.onOwnedRecord()
-	s.env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).
-		Return(activities.UpsertResult{Action: syncplan.Unchanged, ContactID: 700, Mapped: &activities.MappedResult{Problems: []string{`"lots" is not a valid INTEGER value`}}}, nil).Once()
+	s.env.OnActivity(a.UpdateContact, mock.Anything, mock.Anything).
+		Return(activities.WriteResult{Action: syncplan.Unchanged, ContactID: 700, Mapped: &activities.MappedResult{Problems: []string{`"lots" is not a valid INTEGER value`}}}, nil).Once()
 	// No WriteContactProperties mock: calling it would fail the test.
 	res, err := s.run()
 	s.Require().NoError(err)
@@ -58,8 +55,8 @@ func (s *syncContactSuite) TestStatusStepGetsTheRecordsStatus() {
 	s.resolveTo(c)
 	s.onOwnedRecord()
 	status := 1
-	s.env.OnActivity(a.UpsertContact, mock.Anything, mock.Anything).
-		Return(activities.UpsertResult{Action: syncplan.Unchanged, ContactID: 700, StatusKnown: true, StatusID: &status}, nil).Once()
+	s.env.OnActivity(a.UpdateContact, mock.Anything, mock.Anything).
+		Return(activities.WriteResult{Action: syncplan.Unchanged, ContactID: 700, StatusID: &status}, nil).Once()
 	s.env.OnActivity(a.PushContactStatus, mock.Anything, activities.PushStatusInput{HubSpotContactID: "51", ClientID: 9002, ContactID: 700, Property: "cs_status", StatusKnown: true, StatusID: &status}).
 		Return(activities.PushStatusResult{Value: "active"}, nil).Once()
 	res, err := s.run()
@@ -72,8 +69,8 @@ func (s *syncContactSuite) TestExtendedMappingDryRunPlansWithoutWriting() {
 	s.resolveTo(c)
 	s.onOwnedRecord()
 	planned := &activities.MappedResult{Changed: []string{"Seats"}, HubSpot: map[string]string{"jobtitle": "CTO"}}
-	s.env.OnActivity(a.UpsertContact, mock.Anything, activities.UpsertInput{HubSpotContactID: "51", ClientID: 9002, Fields: brian, HubSpot: c.Mapped, DryRun: true}).
-		Return(activities.UpsertResult{Action: syncplan.Updated, Mapped: planned}, nil).Once()
+	s.env.OnActivity(a.UpdateContact, mock.Anything, activities.UpdateInput{Owner: owner51, ClientID: 9002, ContactID: 700, Fields: brian, HubSpot: c.Mapped, DryRun: true}).
+		Return(activities.WriteResult{Action: syncplan.Updated, ContactID: 700, Mapped: planned}, nil).Once()
 	s.env.ExecuteWorkflow(SyncContact, SyncContactInput{HubSpotContactID: "51", DryRun: true})
 	s.Require().NoError(s.env.GetWorkflowError())
 	var res SyncContactResult

@@ -3,43 +3,38 @@ package workflows
 import (
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/cssync/cssync/activities"
 )
+
+// a names the activities for workflow.ExecuteActivity; only its methods' names are used.
+var a *activities.Activities
 
 // DefaultStepTimeout bounds one attempt of one step. Steps make a handful of API calls, but they
 // may wait on the shared rate limiters, so the bound is generous.
 const DefaultStepTimeout = 2 * time.Minute
 
-// readOptions is for steps that only read: retried for a while, then the sync fails having
-// written nothing.
-func readOptions(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {
-	return boundedOptions(ctx, timeout, summary)
-}
+// DefaultRetryFor bounds how long one step retries transient failures (429, 5xx, network errors,
+// timeouts) before it fails for good. Validation and auth errors are never retried.
+const DefaultRetryFor = time.Hour
 
-// boundedOptions retries a step ten times over about ten minutes, then gives up: for reads, and
-// for a client's upsert, which then counts as failed so one client cannot hold up the rest (a
-// retried create never duplicates: UpsertClient looks first).
-func boundedOptions(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {
-	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: stepTimeout(timeout),
-		Summary:             summary,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-			MaximumAttempts:    10,
-		},
-	})
-}
+// abandon lets a child workflow finish its move when its parent is cancelled or terminated.
+const abandon = enumspb.PARENT_CLOSE_POLICY_ABANDON
 
-// writeOptions is for steps that write: once a move has begun it must finish, so retryable
-// failures (5xx, 429, network) are retried without limit; errors marked non-retryable
-// (validation, auth, not owned) still stop at once.
-func writeOptions(ctx workflow.Context, timeout time.Duration, summary string) workflow.Context {
+// stepOptions is the one activity policy of the project: each attempt bounded by the step
+// timeout, retries with backoff (or after the wait a 429 asked for) for at most retryFor in all,
+// then the step fails. A cancel waits for the attempt in flight to end, so what it did is known
+// before anything else is done.
+func stepOptions(ctx workflow.Context, timeout, retryFor time.Duration, summary string) workflow.Context {
+	attempt, total := orDefault(timeout, DefaultStepTimeout), orDefault(retryFor, DefaultRetryFor)
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: stepTimeout(timeout),
-		Summary:             summary,
+		StartToCloseTimeout:    min(attempt, total),
+		ScheduleToCloseTimeout: total,
+		Summary:                summary,
+		WaitForCancellation:    true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:    time.Second,
 			BackoffCoefficient: 2,
@@ -48,9 +43,9 @@ func writeOptions(ctx workflow.Context, timeout time.Duration, summary string) w
 	})
 }
 
-func stepTimeout(d time.Duration) time.Duration {
+func orDefault(d, def time.Duration) time.Duration {
 	if d <= 0 {
-		return DefaultStepTimeout
+		return def
 	}
 	return d
 }

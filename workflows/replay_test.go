@@ -50,13 +50,12 @@ func TestReplayCatchesAChangedStepOrder(t *testing.T) {
 // syncContactSkippingSteps is SyncContact with its middle steps dropped: the kind of edit that must
 // not ship without versioning.
 func syncContactSkippingSteps(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
-	var a *activities.Activities
-	ctx = readOptions(ctx, 0, "")
+	ctx = stepOptions(ctx, 0, 0, "")
 	var c activities.Contact
 	if err := workflow.ExecuteActivity(ctx, a.ReadContact, in.HubSpotContactID).Get(ctx, &c); err != nil {
 		return SyncContactResult{}, err
 	}
-	err := workflow.ExecuteActivity(ctx, a.UpsertContact, activities.UpsertInput{HubSpotContactID: in.HubSpotContactID, Fields: c.Fields}).Get(ctx, nil)
+	err := workflow.ExecuteActivity(ctx, a.CreateContact, activities.CreateInput{Owner: c.Owner(), Fields: c.Fields}).Get(ctx, nil)
 	return SyncContactResult{}, err
 }
 

@@ -8,40 +8,28 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cssync/cssync/internal/syncplan"
+	"github.com/cssync/cssync/internal/visibility"
 )
 
-// Custom search attributes the sync sets, so a contact's history is one list query away in the
-// Web UI or `temporal workflow list --query`. They must be registered on the namespace first
-// (the README gives the `temporal operator search-attribute create` line; the dev server in the
-// demo and the tests registers them with SearchAttributes).
+// The custom search attributes the sync sets (see internal/visibility).
 var (
-	// HubSpotContactIDKey is the HubSpot contact id a SyncContact run is about.
-	HubSpotContactIDKey = temporal.NewSearchAttributeKeyKeyword("HubSpotContactId")
-	// ClientSuccessClientIDKey is the ClientSuccess client the contact belongs on (when known).
-	ClientSuccessClientIDKey = temporal.NewSearchAttributeKeyKeyword("ClientSuccessClientId")
-	// SyncOutcomeKey is the run's outcome: created, moved, failed, …
-	SyncOutcomeKey = temporal.NewSearchAttributeKeyKeyword("SyncOutcome")
+	HubSpotContactIDKey      = visibility.HubSpotContactID
+	ClientSuccessClientIDKey = visibility.ClientSuccessClientID
+	SyncOutcomeKey           = visibility.SyncOutcome
+	ClientSuccessRecordsKey  = visibility.ClientSuccessRecords
 )
 
 // SearchAttributeTypes lists the custom search attributes with their types, for registering them.
-func SearchAttributeTypes() map[string]enumspb.IndexedValueType {
-	return map[string]enumspb.IndexedValueType{
-		HubSpotContactIDKey.GetName():      enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		ClientSuccessClientIDKey.GetName(): enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-		SyncOutcomeKey.GetName():           enumspb.INDEXED_VALUE_TYPE_KEYWORD,
-	}
-}
+func SearchAttributeTypes() map[string]enumspb.IndexedValueType { return visibility.Types() }
 
 // SyncsMetric counts finished contact syncs, tagged by outcome.
 const SyncsMetric = "cssync_contact_syncs"
 
-// searchAttributesVersion gates the search attribute upsert: histories recorded before it was
-// added replay without the upsert command.
-const searchAttributesVersion = "search-attributes"
-
 // recordOutcome sets the search attributes and the run's current details from the result, so
 // the Web UI lists and reads the outcome without opening payloads.
 func recordOutcome(ctx workflow.Context, res SyncContactResult, err error) {
+	// A cancelled sync still records how it ended.
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	outcome := res.Outcome
 	if err != nil || outcome == "" {
 		outcome = syncplan.Failed
@@ -50,7 +38,7 @@ func recordOutcome(ctx workflow.Context, res SyncContactResult, err error) {
 	if res.Reason != "" {
 		details += ": " + res.Reason
 	}
-	workflow.SetCurrentDetails(ctx, details)
+	workflow.SetCurrentDetails(dctx, details)
 	if res.DryRun {
 		return // a plan is not a sync: no metric, no search attributes
 	}
@@ -63,9 +51,6 @@ func recordOutcome(ctx workflow.Context, res SyncContactResult, err error) {
 		logger.Info("contact synced", "HubSpotContactId", res.HubSpotContactID, "outcome", outcome,
 			"ClientSuccessClientId", res.ClientID, "reason", res.Reason)
 	}
-	if workflow.GetVersion(ctx, searchAttributesVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return
-	}
 	updates := []temporal.SearchAttributeUpdate{
 		HubSpotContactIDKey.ValueSet(res.HubSpotContactID),
 		SyncOutcomeKey.ValueSet(string(outcome)),
@@ -73,7 +58,14 @@ func recordOutcome(ctx workflow.Context, res SyncContactResult, err error) {
 	if res.ClientID != 0 {
 		updates = append(updates, ClientSuccessClientIDKey.ValueSet(strconv.FormatInt(res.ClientID, 10)))
 	}
-	if uerr := workflow.UpsertTypedSearchAttributes(ctx, updates...); uerr != nil {
+	if res.Records != nil || res.Outcome.Wrote() {
+		records := make([]string, 0, len(res.Records))
+		for _, r := range res.Records {
+			records = append(records, visibility.RecordValue(r.ClientID, r.ContactID))
+		}
+		updates = append(updates, ClientSuccessRecordsKey.ValueSet(records))
+	}
+	if uerr := workflow.UpsertTypedSearchAttributes(dctx, updates...); uerr != nil {
 		workflow.GetLogger(ctx).Warn("could not set search attributes", "error", uerr)
 	}
 }

@@ -29,6 +29,7 @@ type SyncClientsInput struct {
 	PageSize      int           `json:"pageSize,omitempty"`      // records listed per search call (≤ 200)
 	ClientsPerRun int           `json:"clientsPerRun,omitempty"` // records per run before continue-as-new
 	StepTimeout   time.Duration `json:"stepTimeout,omitempty"`
+	RetryFor      time.Duration `json:"retryFor,omitempty"` // bounds a step's retries; 0 means DefaultRetryFor
 	// DryRun looks every client up and returns the creates and updates it would make, writing nothing.
 	DryRun bool `json:"dryRun,omitempty"`
 
@@ -92,13 +93,12 @@ func (r SyncClientsResult) CreatedAll() bool { return len(r.Created) == r.Counts
 // client whose upsert fails for good is counted as failed; the others go on.
 func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, error) {
 	in = withClientDefaults(in)
-	var a *activities.Activities
 	p := in.Carried
 	p.Runs++
 	pending := 0
 	for doneThisRun := 0; ; {
 		var page activities.ClientRecordsPage
-		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot %s after id %q", sourceLabel(p.Source), p.AfterID))
+		listCtx := stepOptions(ctx, in.StepTimeout, in.RetryFor, fmt.Sprintf("list checked HubSpot %s after id %q", sourceLabel(p.Source), p.AfterID))
 		if err := workflow.ExecuteActivity(listCtx, a.ListClientRecords, activities.ClientRecordsInput{AfterID: p.AfterID, Limit: in.PageSize}).Get(ctx, &page); err != nil {
 			return SyncClientsResult{}, err
 		}
@@ -119,7 +119,7 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 			if r.StatusProblem != "" && len(p.StatusProblems) < maxStatusProblems {
 				p.StatusProblems = append(p.StatusProblems, r.StatusProblem)
 			}
-			f := workflow.ExecuteActivity(boundedOptions(ctx, in.StepTimeout, summary), a.UpsertClient,
+			f := workflow.ExecuteActivity(stepOptions(ctx, in.StepTimeout, in.RetryFor, summary), a.UpsertClient,
 				activities.UpsertClientInput{ExternalID: r.ID, Name: r.Name, StatusID: r.StatusID, DryRun: in.DryRun})
 			pending++
 			selector.AddFuture(f, func(f workflow.Future) {

@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -18,11 +17,16 @@ type SyncContactInput struct {
 	HubSpotContactID string `json:"hubspotContactId"`
 	// StepTimeout bounds one attempt of one step; 0 means DefaultStepTimeout.
 	StepTimeout time.Duration `json:"stepTimeout,omitempty"`
+	// RetryFor bounds how long a step retries transient failures (429, 5xx, timeouts) before the
+	// sync ends as failed; 0 means DefaultRetryFor.
+	RetryFor time.Duration `json:"retryFor,omitempty"`
 	// Deals are the contact's associated deal ids when a batch read them already (associations
 	// resolver only); nil means SyncContact reads them itself.
 	Deals *PrefetchedDeals `json:"deals,omitempty"`
+	// Known are places a batch's census of every client found the contact's records.
+	Known []activities.Location `json:"known,omitempty"`
 	// DryRun plans the sync without writing anything: the result's Outcome and Changes say what a
-	// real run would do. Older histories (false) run the same steps as before.
+	// real run would do.
 	DryRun bool `json:"dryRun,omitempty"`
 	// PendingClients (dry runs only) are the external ids of the clients the same dry run would
 	// create (ScheduledSync's client sync), so a contact whose deal or primary company is one of
@@ -37,7 +41,7 @@ type PrefetchedDeals struct {
 
 // Change is one write the sync made in ClientSuccess.
 type Change struct {
-	Action    string `json:"action"` // removed, created, updated, restored
+	Action    string `json:"action"` // created, updated, removed, undone
 	ClientID  int64  `json:"clientId"`
 	ContactID int64  `json:"contactId"`
 }
@@ -51,6 +55,11 @@ type SyncContactResult struct {
 	ClientID         int64            `json:"clientId,omitempty"`
 	ClientName       string           `json:"clientName,omitempty"`
 	Changes          []Change         `json:"changes,omitempty"`
+	// Records are where the contact's own ClientSuccess records are after the sync, as far as it
+	// knows (recorded in the ClientSuccessRecords search attribute for the next sync).
+	Records []activities.Location `json:"records,omitempty"`
+	// MergedInto is the survivor's id when HubSpot merged this contact into another.
+	MergedInto string `json:"mergedInto,omitempty"`
 	// Status is what the status write to HubSpot did, when a status mapping is configured.
 	Status *activities.PushStatusResult `json:"status,omitempty"`
 	// Mapped is what an extended field mapping wrote (or would write): ClientSuccess fields
@@ -62,245 +71,360 @@ type SyncContactResult struct {
 	CompanyID string `json:"companyId,omitempty"`
 }
 
-// SyncContact brings one HubSpot contact's ClientSuccess record in line: check the checkbox,
-// resolve the deal and its client, remove the contact from any other client, then create or
-// update it on its own. Every step is an activity, so a crash at any point resumes on replay;
-// nothing is written until the contact is known to be writable, and a move whose create fails
-// for good puts the removed records back.
+// SyncContact brings one HubSpot contact's ClientSuccess record in line: read the contact and
+// check the checkbox, resolve its client, find every record it owns (whatever emails say), then
+// write in an order that cannot lose it: the record on its client is updated or created first,
+// and only then are its other records removed. Every step is an activity, so a crash at any point
+// resumes on replay; a failure, or a cancel, puts ClientSuccess back to one record of the contact
+// after looking at what actually landed.
 func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
-	res, err := syncContact(ctx, in)
-	recordOutcome(ctx, res, err)
-	return res, err
+	workflow.SetCurrentDetails(ctx, "syncing HubSpot contact "+in.HubSpotContactID)
+	s := &contactSync{ctx: ctx, in: in, res: SyncContactResult{HubSpotContactID: in.HubSpotContactID, DryRun: in.DryRun}}
+	err := s.run()
+	recordOutcome(ctx, s.res, err)
+	return s.res, err
 }
 
-func syncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
-	var a *activities.Activities
-	id := in.HubSpotContactID
-	res := SyncContactResult{HubSpotContactID: id, DryRun: in.DryRun}
+// contactSync is one run of SyncContact: its input, what it learned, and what it wrote.
+type contactSync struct {
+	ctx     workflow.Context
+	in      SyncContactInput
+	res     SyncContactResult
+	contact activities.Contact
+	owner   syncplan.Owner
+	target  activities.Target
+	located activities.Located
+	// own are the contact's records as they stand now: found, then created and removed.
+	own []activities.Location
+}
+
+func (s *contactSync) run() error {
+	id := s.in.HubSpotContactID
 	if _, err := syncplan.ParseDealID(id); err != nil {
-		return res, temporal.NewNonRetryableApplicationError(fmt.Sprintf("hubspotContactId %q is not a HubSpot record id", syncplan.Clip(id, 40)), "InvalidInput", nil)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("hubspotContactId %q is not a HubSpot record id", syncplan.Clip(id, 40)), "InvalidInput", nil)
 	}
-	done := func(o syncplan.Outcome, reason string) (SyncContactResult, error) {
-		res.Outcome, res.Reason = o, reason
-		return res, nil
+	if err := s.step("read HubSpot contact "+id, a.ReadContact, id, &s.contact); err != nil {
+		return err
 	}
-
-	var contact activities.Contact
-	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "read HubSpot contact "+id),
-		a.ReadContact, id).Get(ctx, &contact); err != nil {
-		return res, err
-	}
-	name := contact.Fields.Name()
+	s.owner = s.contact.Owner()
 	switch {
-	case !contact.Found:
-		return done(syncplan.ContactNotFound, "HubSpot has no contact "+id)
-	case !contact.Checked:
-		return done(syncplan.NotChecked, "sync checkbox is not checked; nothing written")
+	case s.contact.MergedInto != "":
+		return s.merged()
+	case !s.contact.Found:
+		return s.deleted()
+	case !s.contact.Checked:
+		return s.done(syncplan.NotChecked, "sync checkbox is not checked; nothing written")
 	}
-	var client activities.ClientRef
-	if contact.Resolver == activities.ResolverCompanies {
-		// Only histories whose ReadContact carried this resolver (CLIENT_SOURCE=companies) run
-		// this step, so the other branches' histories replay unchanged.
-		var r activities.CompanyResolution
-		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "find the primary company of contact "+id+" and its client"),
-			a.ResolveCompany, id).Get(ctx, &r); err != nil {
-			return res, err
-		}
-		res.CompanyID = r.CompanyID
-		switch {
-		case r.CompanyID == "" && r.Associated == 0:
-			return done(syncplan.NoCompany, "the contact is associated with no company; nothing written")
-		case r.CompanyID == "":
-			return done(syncplan.NoCompany, fmt.Sprintf("none of the contact's %d associated companies is its primary company; nothing written", r.Associated))
-		case !r.Client.Found && in.pending(r.CompanyID):
-			r.Client = activities.PendingClient("company", "", r.CompanyID)
-		case !r.Client.Found:
-			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (primary company); nothing removed", r.CompanyID))
-		}
-		client = r.Client
-	} else if contact.Resolver == activities.ResolverAssociations {
-		r, err := resolveByAssociations(ctx, in, contact)
-		if err != nil {
-			return res, err
-		}
-		res.DealID = r.DealID
-		switch {
-		case r.Associated == 0:
-			return done(syncplan.NoDeal, "the contact is associated with no deal; nothing written")
-		case r.Existing == 0:
-			return done(syncplan.DealNotFound, fmt.Sprintf("none of the contact's %d associated deals exists in HubSpot; nothing written", r.Associated))
-		case !r.Found:
-			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: none of the contact's %d associated deals has a client; nothing removed", r.Existing))
-		}
-		client = r.Client
-	} else {
-		dealID, err := syncplan.ParseDealID(contact.DealIDValue)
-		switch {
-		case errors.Is(err, syncplan.ErrNoDeal):
-			return done(syncplan.NoDeal, "the deal id property is empty; nothing written")
-		case err != nil:
-			return done(syncplan.InvalidDealID, err.Error()+"; nothing written")
-		}
-		res.DealID = dealID
-
-		var deal activities.Deal
-		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "read HubSpot deal "+dealID),
-			a.ReadDeal, dealID).Get(ctx, &deal); err != nil {
-			return res, err
-		}
-		if !deal.Found {
-			return done(syncplan.DealNotFound, "HubSpot has no deal "+dealID+"; nothing written")
-		}
-		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("find ClientSuccess client for deal %s (%s)", deal.Name, dealID)),
-			a.FindDealClient, dealID).Get(ctx, &client); err != nil {
-			return res, err
-		}
-		switch {
-		case !client.Found && in.pending(dealID):
-			client = activities.PendingClient("deal", deal.Name, dealID)
-		case !client.Found:
-			return done(syncplan.WaitingClient, fmt.Sprintf("client not in ClientSuccess: no client has externalId %s (deal %s); nothing removed", dealID, deal.Name))
-		}
+	if err := s.resolve(); err != nil || s.res.Outcome != "" {
+		return err
 	}
-	res.ClientID, res.ClientName = client.ID, client.Name
-	if contact.Invalid != "" {
-		return done(syncplan.InvalidContact, contact.Invalid+"; nothing written")
+	if s.contact.Invalid != "" {
+		return s.done(syncplan.InvalidContact, s.contact.Invalid+"; nothing written")
 	}
-
-	var found activities.FoundRecords
-	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("find %s (%s) in ClientSuccess", name, id)),
-		a.FindRecords, activities.FindRecordsInput{HubSpotContactID: id, Email: contact.Fields.Email, TargetClientID: client.ID}).Get(ctx, &found); err != nil {
-		return res, err
+	if err := s.locate(s.target.Client.ID, s.contact.Fields.Email); err != nil {
+		return err
 	}
-	plan := syncplan.Decide(client.ID, contact.Fields.Email, found.Records)
+	plan := syncplan.Decide(s.owner, s.target.Client.ID, s.contact.Fields.Email, s.located.Records)
 	if plan.Conflict != nil {
-		return done(syncplan.Conflict, fmt.Sprintf("client %s (%d) already has contact %d with email %s, not created by the sync; nothing written",
-			client.Name, client.ID, plan.Conflict.ContactID, contact.Fields.Email))
+		return s.done(syncplan.Conflict, fmt.Sprintf("client %s already has contact %d with email %s, not created by the sync; nothing written",
+			clientLabel(s.target.Client.Name, s.target.Client.ID), plan.Conflict.ContactID, s.contact.Fields.Email))
 	}
-	if in.DryRun {
-		return dryRun(ctx, in, res, contact, client, plan, found)
+	if s.in.DryRun {
+		return s.dryRun(plan)
 	}
+	return s.apply(plan)
+}
 
-	var removed []syncplan.Record
+// resolve finds the contact's client and, with the associations resolver's write-back, writes the
+// chosen deal id into HubSpot. A contact without a client ends here with the resolver's outcome.
+func (s *contactSync) resolve() error {
+	in := activities.ResolveInput{HubSpotContactID: s.in.HubSpotContactID, DealIDValue: s.contact.DealIDValue}
+	if s.in.Deals != nil {
+		in.DealIDs = &s.in.Deals.IDs
+	}
+	if s.in.DryRun {
+		in.PendingClients = s.in.PendingClients
+	}
+	if err := s.step("find the ClientSuccess client of contact "+s.in.HubSpotContactID, a.ResolveClient, in, &s.target); err != nil {
+		return err
+	}
+	s.res.DealID, s.res.CompanyID = s.target.DealID, s.target.CompanyID
+	if !s.target.Client.Found {
+		return s.done(s.target.Outcome, s.target.Reason)
+	}
+	s.res.ClientID, s.res.ClientName = s.target.Client.ID, s.target.Client.Name
+	if s.target.WriteDealID == "" || s.in.DryRun {
+		return nil
+	}
+	return s.step(fmt.Sprintf("write deal id %s into contact %s", s.target.WriteDealID, s.in.HubSpotContactID),
+		a.WriteDealID, activities.WriteDealIDInput{HubSpotContactID: s.in.HubSpotContactID, DealID: s.target.WriteDealID}, nil)
+}
+
+// locate finds the contact's records on its client and wherever else it owns one.
+func (s *contactSync) locate(targetClientID int64, email string) error {
+	in := activities.LocateInput{Owner: s.owner, Email: email, TargetClientID: targetClientID, Known: s.in.Known}
+	if err := s.step(fmt.Sprintf("find the ClientSuccess records of contact %s", s.in.HubSpotContactID), a.LocateRecords, in, &s.located); err != nil {
+		return err
+	}
+	for _, r := range s.located.Records {
+		if s.owner.Owns(r.ExternalID) {
+			s.own = append(s.own, activities.Location{ClientID: r.ClientID, ContactID: r.ContactID})
+		}
+	}
+	s.res.Records = s.own
+	return nil
+}
+
+// apply writes the plan: the record on the target client first, then the removals. A failure or
+// a cancel after a create puts ClientSuccess back to the contact's original record (compensate).
+func (s *contactSync) apply(plan syncplan.Plan) error {
+	client := s.target.Client
+	name := s.contact.Fields.Name()
+	var written activities.WriteResult
+	switch {
+	case plan.Keep != nil:
+		in := activities.UpdateInput{Owner: s.owner, ClientID: client.ID, ContactID: plan.Keep.ContactID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped}
+		if err := s.step(fmt.Sprintf("update %s (%s) on client %s", name, s.in.HubSpotContactID, clientLabel(client.Name, client.ID)),
+			a.UpdateContact, in, &written); err != nil {
+			return s.failed(err)
+		}
+	default:
+		var err error
+		if written, err = s.create(plan); err != nil {
+			return err
+		}
+	}
+	if written.Action != syncplan.Unchanged {
+		s.change(string(written.Action), client.ID, written.ContactID)
+	}
 	for _, r := range plan.Remove {
-		// A record already gone (an earlier attempt deleted it and its answer was lost) counts
-		// as removed: the plan saw it there, so a failed move must put it back.
-		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("remove %s (%s) from client %s", name, id, clientLabel(found.ClientNames[r.ClientID], r.ClientID))),
-			a.RemoveContact, activities.RemoveInput{HubSpotContactID: id, ClientID: r.ClientID, ContactID: r.ContactID}).Get(ctx, nil); err != nil {
-			return res, restore(ctx, in, &res, removed, found, err)
+		if err := s.remove(r); err != nil {
+			return s.undo(plan, err)
 		}
-		removed = append(removed, r)
-		res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
 	}
-
-	upsert := upsertInput(id, client, contact, plan, found)
-	verb := "add"
-	if plan.Keep != nil {
-		verb = "update"
+	s.res.Mapped = written.Mapped
+	if err := s.writeBack(written); err != nil {
+		return err
 	}
-	var up activities.UpsertResult
-	if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("%s %s (%s) on client %s", verb, name, id, clientLabel(client.Name, client.ID))),
-		a.UpsertContact, upsert).Get(ctx, &up); err != nil {
-		return res, restore(ctx, in, &res, removed, found, err)
+	if plan.Moves() {
+		return s.done(syncplan.Moved, fmt.Sprintf("moved to client %s", clientLabel(client.Name, client.ID)))
 	}
-	if up.Action != syncplan.Unchanged {
-		res.Changes = append(res.Changes, Change{Action: string(up.Action), ClientID: client.ID, ContactID: up.ContactID})
+	if len(plan.Remove) > 0 && written.Action == syncplan.Unchanged {
+		written.Action = syncplan.Updated // only copies elsewhere were removed
 	}
-	res.Mapped = up.Mapped
-	// Only an extended mapping (configuration) plans HubSpot writes, so histories without one
-	// never have this step.
-	if up.Mapped != nil && len(up.Mapped.HubSpot) > 0 {
-		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write %s (%s) mapped fields into HubSpot", name, id)),
-			a.WriteContactProperties, activities.WritePropertiesInput{HubSpotContactID: id, Properties: up.Mapped.HubSpot}).Get(ctx, nil); err != nil {
-			res.Outcome, res.Reason = syncplan.Failed, err.Error()
-			return res, err
-		}
-		res.Mapped.HubSpotWritten = true
-	}
-	// Only histories whose ReadContact carried a status property (configuration, off by
-	// default) have this step, so older histories replay unchanged.
-	if contact.StatusProperty != "" {
-		var st activities.PushStatusResult
-		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write the ClientSuccess status of %s (%s) into HubSpot %s", name, id, contact.StatusProperty)),
-			a.PushContactStatus, activities.PushStatusInput{HubSpotContactID: id, ClientID: client.ID, ContactID: up.ContactID, Property: contact.StatusProperty,
-				StatusKnown: up.StatusKnown, StatusID: up.StatusID}).Get(ctx, &st); err != nil {
-			res.Outcome, res.Reason = syncplan.Failed, err.Error()
-			return res, err
-		}
-		res.Status = &st
-	}
-	if len(removed) > 0 {
-		return done(syncplan.Moved, fmt.Sprintf("moved %s to client %s (%d)", name, client.Name, client.ID))
-	}
-	return done(up.Action, fmt.Sprintf("%s on client %s (%d)", up.Action, client.Name, client.ID))
+	return s.done(written.Action, fmt.Sprintf("%s on client %s", written.Action, clientLabel(client.Name, client.ID)))
 }
 
-// upsertInput is what the create-or-update step is asked to write: the contact's fields (or,
-// with an extended mapping, its HubSpot values to plan from), and for a move the ClientSuccess-side
-// fields of the record it replaces.
-func upsertInput(id string, client activities.ClientRef, contact activities.Contact, plan syncplan.Plan, found activities.FoundRecords) activities.UpsertInput {
-	upsert := activities.UpsertInput{HubSpotContactID: id, ClientID: client.ID, Fields: contact.Fields, HubSpot: contact.Mapped}
-	if len(plan.Remove) > 0 && plan.Keep == nil {
-		kept := found.Kept[plan.Remove[0].ContactID]
-		upsert.Kept = &kept
-		if contact.Mapped != nil {
-			fields := plan.Remove[0].Fields
-			upsert.KeptFields = &fields
-		}
+// create makes the contact's record on its client, carrying the source's fields in a move. A create
+// that failed or was cancelled may still have landed (its answer lost): what is on the target is
+// read before the sync gives up, and a record that landed counts as created.
+func (s *contactSync) create(plan syncplan.Plan) (activities.WriteResult, error) {
+	client := s.target.Client
+	in := activities.CreateInput{Owner: s.owner, ClientID: client.ID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Source: location(plan.Source)}
+	var written activities.WriteResult
+	err := s.step(fmt.Sprintf("add %s (%s) to client %s", s.contact.Fields.Name(), s.in.HubSpotContactID, clientLabel(client.Name, client.ID)),
+		a.CreateContact, in, &written)
+	if err == nil {
+		s.own = append(s.own, activities.Location{ClientID: client.ID, ContactID: written.ContactID})
+		return written, nil
 	}
-	return upsert
+	st, ierr := s.inspect(plan)
+	switch {
+	case ierr != nil:
+		return written, s.failed(fmt.Errorf("%w; and what the create left could not be read: %v", err, ierr))
+	case st.OnTarget == nil:
+		return written, s.failed(err) // nothing landed: the contact is where it was
+	}
+	s.own = append(s.own, *st.OnTarget)
+	written = activities.WriteResult{Action: syncplan.Created, ContactID: st.OnTarget.ContactID}
+	if temporal.IsCanceledError(err) {
+		s.change(string(syncplan.Created), client.ID, written.ContactID)
+		return written, s.undo(plan, err)
+	}
+	return written, nil // the create landed though its answer was lost: go on with the move
 }
 
-// restore puts back the records a failed move removed, so a contact is never lost, and returns
-// the error that stopped the move with what was restored.
-func restore(ctx workflow.Context, in SyncContactInput, res *SyncContactResult, removed []syncplan.Record, found activities.FoundRecords, cause error) error {
-	var a *activities.Activities
-	res.Outcome, res.Reason = syncplan.Failed, cause.Error()
-	if len(removed) == 0 {
-		return cause
+// remove deletes one of the contact's other records.
+func (s *contactSync) remove(r syncplan.Record) error {
+	label := clientLabel(s.located.ClientNames[r.ClientID], r.ClientID)
+	in := activities.RemoveInput{Owner: s.owner, ClientID: r.ClientID, ContactID: r.ContactID}
+	if err := s.step(fmt.Sprintf("remove contact %s's record %d from client %s", s.in.HubSpotContactID, r.ContactID, label), a.RemoveContact, in, nil); err != nil {
+		return err
 	}
-	for _, r := range removed {
-		k := found.Kept[r.ContactID]
-		var up activities.UpsertResult
-		err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("restore %s (%s) on client %s", r.Fields.Name(), in.HubSpotContactID, clientLabel(found.ClientNames[r.ClientID], r.ClientID))),
-			a.UpsertContact, activities.UpsertInput{HubSpotContactID: in.HubSpotContactID, ClientID: r.ClientID, Fields: r.Fields, Kept: &k}).Get(ctx, &up)
-		if err != nil {
-			return fmt.Errorf("move failed (%w) and restoring the contact on client %d failed too: %v", cause, r.ClientID, err)
-		}
-		res.Changes = append(res.Changes, Change{Action: "restored", ClientID: r.ClientID, ContactID: up.ContactID})
-	}
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf("move failed, contact restored on its old client: %v", cause), "MoveRolledBack", cause)
+	s.forget(activities.Location{ClientID: r.ClientID, ContactID: r.ContactID})
+	// A record already gone (an earlier attempt deleted it and its answer was lost) counts as removed.
+	s.change("removed", r.ClientID, r.ContactID)
+	return nil
 }
 
-// resolveByAssociations finds the contact's deal from its HubSpot associations (ResolveDeal) and,
-// when write-back is on and the property differs, writes the chosen id into the deal id property.
-func resolveByAssociations(ctx workflow.Context, in SyncContactInput, contact activities.Contact) (activities.DealResolution, error) {
-	var a *activities.Activities
-	id := in.HubSpotContactID
-	rin := activities.ResolveDealInput{HubSpotContactID: id, DealIDValue: contact.DealIDValue}
-	if in.DryRun {
-		rin.PendingClients = in.PendingClients
+// undo runs when a removal fails, or the sync is cancelled, after a record was created on the
+// target: if the source record of the move is still there, the new record is removed again, so
+// the contact is back on one client with everything it had. It runs on a context the cancel does
+// not reach, and looks at what is there before it acts.
+func (s *contactSync) undo(plan syncplan.Plan, cause error) error {
+	created, ok := s.createdHere()
+	if !ok || plan.Source == nil {
+		return s.failed(cause)
 	}
-	if in.Deals != nil {
-		rin.Prefetched, rin.DealIDs = true, in.Deals.IDs
+	st, err := s.inspect(plan)
+	switch {
+	case err != nil:
+		return s.failed(fmt.Errorf("%w; and what the move left could not be read: %v", cause, err))
+	case !st.SourceExists || st.OnTarget == nil:
+		return s.failed(cause) // the move finished as far as it could: the record on the target stays
 	}
-	var r activities.DealResolution
-	if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "resolve the deal of contact "+id+" from its associations"),
-		a.ResolveDeal, rin).Get(ctx, &r); err != nil {
-		return r, err
+	dctx, _ := workflow.NewDisconnectedContext(s.ctx)
+	in := activities.RemoveInput{Owner: s.owner, ClientID: created.ClientID, ContactID: st.OnTarget.ContactID}
+	if err := s.stepIn(dctx, fmt.Sprintf("undo: remove the new record %d of contact %s from client %d", st.OnTarget.ContactID, s.in.HubSpotContactID, created.ClientID),
+		a.RemoveContact, in, nil); err != nil {
+		return s.failed(fmt.Errorf("%w; and undoing the move failed too, so the contact is on two clients until the next sync: %v", cause, err))
 	}
-	if r.Found && r.WriteBack && !in.DryRun {
-		if err := workflow.ExecuteActivity(writeOptions(ctx, in.StepTimeout, fmt.Sprintf("write deal id %s into contact %s", r.DealID, id)),
-			a.WriteDealID, activities.WriteDealIDInput{HubSpotContactID: id, DealID: r.DealID}).Get(ctx, nil); err != nil {
-			return r, err
-		}
-	}
-	return r, nil
+	s.forget(*st.OnTarget)
+	s.change("undone", created.ClientID, st.OnTarget.ContactID)
+	return s.failed(fmt.Errorf("move undone, the contact stays on client %d: %w", plan.Source.ClientID, cause))
 }
 
-// pending reports whether a dry run's client sync would create the client with this external id.
-func (in SyncContactInput) pending(externalID string) bool {
-	return in.DryRun && externalID != "" && slices.Contains(in.PendingClients, externalID)
+// inspect reads both ends of a move, on a context a cancel does not reach.
+func (s *contactSync) inspect(plan syncplan.Plan) (activities.MoveState, error) {
+	dctx, _ := workflow.NewDisconnectedContext(s.ctx)
+	var st activities.MoveState
+	in := activities.InspectInput{Owner: s.owner, TargetClientID: s.target.Client.ID, Source: location(plan.Source)}
+	err := s.stepIn(dctx, "look at what the move of contact "+s.in.HubSpotContactID+" left in ClientSuccess", a.InspectMove, in, &st)
+	return st, err
+}
+
+// createdHere is the record this run created on the target, if it did.
+func (s *contactSync) createdHere() (activities.Location, bool) {
+	for _, c := range s.res.Changes {
+		if c.Action == string(syncplan.Created) {
+			return activities.Location{ClientID: c.ClientID, ContactID: c.ContactID}, true
+		}
+	}
+	return activities.Location{}, false
+}
+
+// writeBack writes what ClientSuccess holds into HubSpot: an extended mapping's to_hubspot fields
+// and the contact's status, when configured.
+func (s *contactSync) writeBack(written activities.WriteResult) error {
+	id := s.in.HubSpotContactID
+	if m := written.Mapped; m != nil && len(m.HubSpot) > 0 {
+		in := activities.WritePropertiesInput{HubSpotContactID: id, Properties: m.HubSpot}
+		if err := s.step(fmt.Sprintf("write contact %s's mapped fields into HubSpot", id), a.WriteContactProperties, in, nil); err != nil {
+			return s.failed(err)
+		}
+		m.HubSpotWritten = true
+	}
+	if s.contact.StatusProperty == "" {
+		return nil
+	}
+	var st activities.PushStatusResult
+	in := activities.PushStatusInput{HubSpotContactID: id, ClientID: s.target.Client.ID, ContactID: written.ContactID,
+		Property: s.contact.StatusProperty, StatusKnown: true, StatusID: written.StatusID}
+	if err := s.step(fmt.Sprintf("write contact %s's ClientSuccess status into HubSpot %s", id, s.contact.StatusProperty),
+		a.PushContactStatus, in, &st); err != nil {
+		return s.failed(err)
+	}
+	s.res.Status = &st
+	return nil
+}
+
+// merged ends the sync of an id HubSpot merged into another contact: its records are the
+// survivor's, so the survivor's sync runs (started here, unless one is running already).
+func (s *contactSync) merged() error {
+	survivor := s.contact.MergedInto
+	s.res.MergedInto = survivor
+	reason := fmt.Sprintf("HubSpot merged contact %s into %s; its records are synced as %s's", s.in.HubSpotContactID, survivor, survivor)
+	if s.in.DryRun {
+		return s.done(syncplan.Merged, reason)
+	}
+	opts := workflow.ChildWorkflowOptions{
+		WorkflowID:        ContactWorkflowID(survivor),
+		StaticSummary:     ContactSummary(survivor),
+		ParentClosePolicy: abandon,
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(s.ctx, opts), SyncContact,
+		SyncContactInput{HubSpotContactID: survivor, StepTimeout: s.in.StepTimeout, RetryFor: s.in.RetryFor})
+	var started workflow.Execution
+	err := child.GetChildWorkflowExecution().Get(s.ctx, &started)
+	var running *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if err != nil && !errors.As(err, &running) {
+		return s.failed(err)
+	}
+	return s.done(syncplan.Merged, reason)
+}
+
+// deleted handles a contact HubSpot no longer has (deleted, or never there): its records are
+// found by their externalId and kept (reported as orphans) or removed, as DELETED_CONTACTS says.
+func (s *contactSync) deleted() error {
+	if err := s.locate(0, s.contact.Fields.Email); err != nil {
+		return err
+	}
+	plan := syncplan.DecideOrphan(s.owner, s.located.Records)
+	switch {
+	case len(plan.Remove) == 0:
+		return s.done(syncplan.ContactNotFound, "HubSpot has no contact "+s.in.HubSpotContactID+" and ClientSuccess no record of it")
+	case !s.contact.RemoveWhenDeleted || s.in.DryRun:
+		return s.done(syncplan.Orphaned, fmt.Sprintf("HubSpot contact %s is deleted; its %d ClientSuccess record(s) are kept (DELETED_CONTACTS=%s)",
+			s.in.HubSpotContactID, len(plan.Remove), deletedPolicy(s.contact.RemoveWhenDeleted)))
+	}
+	for _, r := range plan.Remove {
+		if err := s.remove(r); err != nil {
+			return s.failed(err)
+		}
+	}
+	return s.done(syncplan.Removed, fmt.Sprintf("HubSpot contact %s is deleted; its %d ClientSuccess record(s) were removed (DELETED_CONTACTS=remove)",
+		s.in.HubSpotContactID, len(plan.Remove)))
+}
+
+func deletedPolicy(remove bool) string {
+	if remove {
+		return "remove"
+	}
+	return "keep"
+}
+
+// step runs one activity with the sync's retry bound.
+func (s *contactSync) step(summary string, activity, input, result any) error {
+	return s.stepIn(s.ctx, summary, activity, input, result)
+}
+
+func (s *contactSync) stepIn(ctx workflow.Context, summary string, activity, input, result any) error {
+	f := workflow.ExecuteActivity(stepOptions(ctx, s.in.StepTimeout, s.in.RetryFor, summary), activity, input)
+	return f.Get(ctx, result)
+}
+
+func (s *contactSync) change(action string, clientID, contactID int64) {
+	s.res.Changes = append(s.res.Changes, Change{Action: action, ClientID: clientID, ContactID: contactID})
+}
+
+// forget drops a removed record from the contact's records.
+func (s *contactSync) forget(l activities.Location) {
+	own := s.own[:0]
+	for _, o := range s.own {
+		if o != l {
+			own = append(own, o)
+		}
+	}
+	s.own = own
+}
+
+func (s *contactSync) done(o syncplan.Outcome, reason string) error {
+	s.res.Outcome, s.res.Reason, s.res.Records = o, reason, s.own
+	return nil
+}
+
+// failed records the failure and returns it: the sync ends failed, with the contact where the
+// writes left it (never lost: nothing is removed before its record on the target holds).
+func (s *contactSync) failed(err error) error {
+	s.res.Outcome, s.res.Reason, s.res.Records = syncplan.Failed, err.Error(), s.own
+	return err
+}
+
+func location(r *syncplan.Record) *activities.Location {
+	if r == nil {
+		return nil
+	}
+	return &activities.Location{ClientID: r.ClientID, ContactID: r.ContactID}
 }
 
 // clientLabel names a client for a timeline: "Fake First Test (9001)", "9001" when the name is
@@ -315,59 +439,53 @@ func clientLabel(name string, id int64) string {
 	return fmt.Sprintf("%s (%d)", name, id)
 }
 
-// dryRun reports what the plan would write, without writing: removals, then a create, an update
-// (fields differ from the record on the target client) or nothing, and the status write when a
-// status mapping is on and the record already exists on the target client. With an extended
-// mapping the upsert step plans the record (DryRun) and the result lists the mapped changes and
-// HubSpot writes under Mapped.
-func dryRun(ctx workflow.Context, in SyncContactInput, res SyncContactResult, contact activities.Contact, client activities.ClientRef, plan syncplan.Plan, found activities.FoundRecords) (SyncContactResult, error) {
-	var a *activities.Activities
-	for _, r := range plan.Remove {
-		res.Changes = append(res.Changes, Change{Action: "removed", ClientID: r.ClientID, ContactID: r.ContactID})
-	}
+// dryRun reports what the plan would write, without writing: the create or update on the target
+// (an update only when fields differ), the removals, and the status write when a status mapping is
+// on and the record already exists on the target. Create and update steps plan without writing.
+func (s *contactSync) dryRun(plan syncplan.Plan) error {
+	client := s.target.Client
 	action := syncplan.Created
+	var written activities.WriteResult
+	var err error
 	switch {
-	case client.ID == 0:
-		// A client this dry run would create (PendingClients): the contact would be created on it,
-		// with the mapped fields, and nothing on it can be compared yet.
-		res.Changes = append(res.Changes, Change{Action: string(syncplan.Created)})
-	case contact.Mapped != nil:
-		// An extended mapping needs the record, the definitions and conversions: the upsert step
-		// plans it without writing. Only such histories have this step.
-		upsert := upsertInput(in.HubSpotContactID, client, contact, plan, found)
-		upsert.DryRun = true
-		var up activities.UpsertResult
-		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("plan the mapped fields of contact %s on client %s", in.HubSpotContactID, clientLabel(client.Name, client.ID))),
-			a.UpsertContact, upsert).Get(ctx, &up); err != nil {
-			return res, err
-		}
-		action, res.Mapped = up.Action, up.Mapped
-		if action != syncplan.Unchanged {
-			contactID := up.ContactID
-			if plan.Keep != nil {
-				contactID = plan.Keep.ContactID
-			}
-			res.Changes = append(res.Changes, Change{Action: string(action), ClientID: client.ID, ContactID: contactID})
-		}
-	case plan.Keep == nil:
-		res.Changes = append(res.Changes, Change{Action: string(syncplan.Created), ClientID: client.ID})
-	case syncplan.FieldsChanged(plan.Keep.Fields, contact.Fields):
-		action = syncplan.Updated
-		res.Changes = append(res.Changes, Change{Action: string(syncplan.Updated), ClientID: client.ID, ContactID: plan.Keep.ContactID})
+	case client.ID == 0: // a client this dry run would create: nothing on it to compare
+	case plan.Keep != nil:
+		in := activities.UpdateInput{Owner: s.owner, ClientID: client.ID, ContactID: plan.Keep.ContactID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, DryRun: true}
+		err = s.step(fmt.Sprintf("plan the update of contact %s on client %s", s.in.HubSpotContactID, clientLabel(client.Name, client.ID)), a.UpdateContact, in, &written)
+		action = written.Action
 	default:
-		action = syncplan.Unchanged
+		in := activities.CreateInput{Owner: s.owner, ClientID: client.ID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Source: location(plan.Source), DryRun: true}
+		err = s.step(fmt.Sprintf("plan the create of contact %s on client %s", s.in.HubSpotContactID, clientLabel(client.Name, client.ID)), a.CreateContact, in, &written)
 	}
-	if contact.StatusProperty != "" && plan.Keep != nil {
-		var st activities.PushStatusResult
-		if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, fmt.Sprintf("plan the status write of contact %s into HubSpot %s", in.HubSpotContactID, contact.StatusProperty)),
-			a.PushContactStatus, activities.PushStatusInput{HubSpotContactID: in.HubSpotContactID, ClientID: client.ID, ContactID: plan.Keep.ContactID, Property: contact.StatusProperty, DryRun: true}).Get(ctx, &st); err != nil {
-			return res, err
+	if err != nil {
+		return s.failed(err)
+	}
+	s.res.Mapped = written.Mapped
+	if action != syncplan.Unchanged {
+		contactID := written.ContactID
+		if plan.Keep != nil {
+			contactID = plan.Keep.ContactID
 		}
-		res.Status = &st
+		s.change(string(action), client.ID, contactID)
 	}
-	if len(plan.Remove) > 0 {
+	for _, r := range plan.Remove {
+		s.change("removed", r.ClientID, r.ContactID)
+	}
+	if s.contact.StatusProperty != "" && plan.Keep != nil {
+		var st activities.PushStatusResult
+		in := activities.PushStatusInput{HubSpotContactID: s.in.HubSpotContactID, ClientID: client.ID, ContactID: plan.Keep.ContactID,
+			Property: s.contact.StatusProperty, DryRun: true}
+		if err := s.step(fmt.Sprintf("plan the status write of contact %s into HubSpot %s", s.in.HubSpotContactID, s.contact.StatusProperty),
+			a.PushContactStatus, in, &st); err != nil {
+			return s.failed(err)
+		}
+		s.res.Status = &st
+	}
+	switch {
+	case plan.Moves():
 		action = syncplan.Moved
+	case len(plan.Remove) > 0 && action == syncplan.Unchanged:
+		action = syncplan.Updated
 	}
-	res.Outcome, res.Reason = action, fmt.Sprintf("dry run: would be %s on client %s; nothing written", action, clientLabel(client.Name, client.ID))
-	return res, nil
+	return s.done(action, fmt.Sprintf("dry run: would be %s on client %s; nothing written", action, clientLabel(client.Name, client.ID)))
 }

@@ -35,6 +35,7 @@ type SyncContactsInput struct {
 	PageSize       int           `json:"pageSize,omitempty"`       // contacts listed per search call (≤ 200)
 	ContactsPerRun int           `json:"contactsPerRun,omitempty"` // contacts per run before continue-as-new
 	StepTimeout    time.Duration `json:"stepTimeout,omitempty"`    // passed to each SyncContact
+	RetryFor       time.Duration `json:"retryFor,omitempty"`       // bounds a step's retries; passed to each SyncContact
 	// DryRun plans every contact's sync without writing; the result lists the plans.
 	DryRun bool `json:"dryRun,omitempty"`
 	// CheckEveryContact starts a SyncContact for every listed contact, even one the page plan
@@ -49,11 +50,11 @@ type SyncContactsInput struct {
 	// NewClients are the external ids of clients created just before this batch (ScheduledSync
 	// passes SyncClients' creates). An incremental batch also lists the checked contacts of these
 	// clients, which may not have been edited since the last batch (see PagePlanInput).
-	NewClients []string      `json:"newClients,omitempty"`
+	NewClients []string `json:"newClients,omitempty"`
 	// PendingClients (dry runs only) are the clients a dry-run client sync would create, passed
 	// to each contact's plan (see SyncContactInput).
-	PendingClients []string `json:"pendingClients,omitempty"`
-	Overlap    time.Duration `json:"overlap,omitempty"` // 0 means DefaultOverlap
+	PendingClients []string      `json:"pendingClients,omitempty"`
+	Overlap        time.Duration `json:"overlap,omitempty"` // 0 means DefaultOverlap
 
 	Carried *BatchProgress `json:"carried,omitempty"`
 }
@@ -128,7 +129,6 @@ type Progress struct {
 func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResult, error) {
 	first := in.Carried == nil
 	in = withBatchDefaults(in)
-	var a *activities.Activities
 	p := in.Carried
 	p.Runs++
 	if first {
@@ -138,7 +138,7 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 		p.Window.LastFull = p.Window.StartedAt
 		if in.Incremental {
 			var prev activities.PreviousBatch
-			if err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, "find the watermark of the previous completed batch"),
+			if err := workflow.ExecuteActivity(stepOptions(ctx, in.StepTimeout, in.RetryFor, "find the watermark of the previous completed batch"),
 				a.FindPreviousBatch).Get(ctx, &prev); err != nil {
 				return SyncContactsResult{}, err
 			}
@@ -147,7 +147,7 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 	}
 	childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		// Children finish their move even if the batch is cancelled or terminated.
-		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		ParentClosePolicy:     abandon,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 	})
 	inFlight := 0
@@ -172,7 +172,7 @@ func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResul
 			opts.TypedSearchAttributes = temporal.SearchAttributes{}
 		}
 		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
-			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, Deals: deals, DryRun: in.DryRun, PendingClients: in.PendingClients})
+			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, RetryFor: in.RetryFor, Deals: deals, DryRun: in.DryRun, PendingClients: in.PendingClients})
 		inFlight++
 		selector.AddFuture(f, func(f workflow.Future) {
 			inFlight--
@@ -253,7 +253,6 @@ type contactPage struct {
 
 // planPage lists and plans the next page (PlanContactsPage).
 func planPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (contactPage, error) {
-	var a *activities.Activities
 	what := fmt.Sprintf("list and plan checked HubSpot contacts after id %q", p.AfterID)
 	if since := p.Window.Since; !since.IsZero() {
 		what = fmt.Sprintf("list and plan checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID)
@@ -263,20 +262,19 @@ func planPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (con
 		}
 	}
 	var page activities.PlannedPage
-	err := workflow.ExecuteActivity(readOptions(ctx, in.StepTimeout, what), a.PlanContactsPage,
+	err := workflow.ExecuteActivity(stepOptions(ctx, in.StepTimeout, in.RetryFor, what), a.PlanContactsPage,
 		activities.PagePlanInput{Since: p.Window.Since, NewClients: in.NewClients, AfterID: p.AfterID, Limit: in.PageSize}).Get(ctx, &page)
 	return contactPage{toSync: page.ToSync, deals: page.Deals, inLine: page.InLine, listed: page.Listed(), lastID: page.LastID}, err
 }
 
 // listPage lists the next page's ids, every one to be synced by its own SyncContact.
 func listPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (contactPage, error) {
-	var a *activities.Activities
 	var list workflow.Future
 	if since := p.Window.Since; !since.IsZero() {
-		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID))
+		listCtx := stepOptions(ctx, in.StepTimeout, in.RetryFor, fmt.Sprintf("list checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID))
 		list = workflow.ExecuteActivity(listCtx, a.ListChangedContacts, activities.ChangedContactsInput{Since: since, NewClients: in.NewClients, AfterID: p.AfterID, Limit: in.PageSize})
 	} else {
-		listCtx := readOptions(ctx, in.StepTimeout, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
+		listCtx := stepOptions(ctx, in.StepTimeout, in.RetryFor, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
 		list = workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize)
 	}
 	var page activities.CheckedPage

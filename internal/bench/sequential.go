@@ -47,35 +47,42 @@ func syncOne(ctx context.Context, a *activities.Activities, id string) error {
 	if err := retry(ctx, func() (err error) { c, err = a.ReadContact(ctx, id); return err }); err != nil || !c.Found || !c.Checked {
 		return err
 	}
-	dealID, err := syncplan.ParseDealID(c.DealIDValue)
-	if err != nil {
+	var t activities.Target
+	rin := activities.ResolveInput{HubSpotContactID: id, DealIDValue: c.DealIDValue}
+	if err := retry(ctx, func() (err error) { t, err = a.ResolveClient(ctx, rin); return err }); err != nil || !t.Client.Found || c.Invalid != "" {
+		return err
+	}
+	var found activities.Located
+	owner := c.Owner()
+	in := activities.LocateInput{Owner: owner, Email: c.Fields.Email, TargetClientID: t.Client.ID}
+	if err := retry(ctx, func() (err error) { found, err = a.LocateRecords(ctx, in); return err }); err != nil {
+		return err
+	}
+	plan := syncplan.Decide(owner, t.Client.ID, c.Fields.Email, found.Records)
+	switch {
+	case plan.Conflict != nil:
 		return nil
-	}
-	var deal activities.Deal
-	if err := retry(ctx, func() (err error) { deal, err = a.ReadDeal(ctx, dealID); return err }); err != nil || !deal.Found {
-		return err
-	}
-	var client activities.ClientRef
-	if err := retry(ctx, func() (err error) { client, err = a.FindDealClient(ctx, dealID); return err }); err != nil || !client.Found || c.Invalid != "" {
-		return err
-	}
-	var found activities.FoundRecords
-	in := activities.FindRecordsInput{HubSpotContactID: id, Email: c.Fields.Email, TargetClientID: client.ID}
-	if err := retry(ctx, func() (err error) { found, err = a.FindRecords(ctx, in); return err }); err != nil {
-		return err
-	}
-	plan := syncplan.Decide(client.ID, c.Fields.Email, found.Records)
-	if plan.Conflict != nil {
-		return nil
+	case plan.Keep != nil:
+		up := activities.UpdateInput{Owner: owner, ClientID: t.Client.ID, ContactID: plan.Keep.ContactID, Fields: c.Fields}
+		if err := retry(ctx, func() error { _, err := a.UpdateContact(ctx, up); return err }); err != nil {
+			return err
+		}
+	default:
+		cr := activities.CreateInput{Owner: owner, ClientID: t.Client.ID, Fields: c.Fields}
+		if plan.Source != nil {
+			cr.Source = &activities.Location{ClientID: plan.Source.ClientID, ContactID: plan.Source.ContactID}
+		}
+		if err := retry(ctx, func() error { _, err := a.CreateContact(ctx, cr); return err }); err != nil {
+			return err
+		}
 	}
 	for _, r := range plan.Remove {
-		rm := activities.RemoveInput{HubSpotContactID: id, ClientID: r.ClientID, ContactID: r.ContactID}
+		rm := activities.RemoveInput{Owner: owner, ClientID: r.ClientID, ContactID: r.ContactID}
 		if err := retry(ctx, func() error { _, err := a.RemoveContact(ctx, rm); return err }); err != nil {
 			return err
 		}
 	}
-	up := activities.UpsertInput{HubSpotContactID: id, ClientID: client.ID, Fields: c.Fields}
-	return retry(ctx, func() error { _, err := a.UpsertContact(ctx, up); return err })
+	return nil
 }
 
 // retry repeats a retryable failure a few times, waiting as the API asked, like a careful script.

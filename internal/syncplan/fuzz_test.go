@@ -72,35 +72,41 @@ func FuzzContactFields(f *testing.F) {
 }
 
 // FuzzDecide: whatever records are found, the plan never removes or keeps a record the sync does
-// not own, keeps at most one record on the target, and removes nothing when it reports a conflict.
+// not own, keeps at most one record on the target, accounts for every distinct owned record once
+// (kept, or removed only after the target holds), and writes nothing when it reports a conflict.
 func FuzzDecide(f *testing.F) {
 	f.Add(int64(2), "bh@hubspot.com", []byte{1, 1, 1, 2, 0, 0, 2, 1, 1})
-	f.Add(int64(1), "x@y", []byte{1, 0, 1, 1, 1, 1})
+	f.Add(int64(1), "x@y", []byte{1, 0, 1, 1, 1, 1, 1, 1, 6})
+	owner := Owner{ID: "51", MergedIDs: []string{"17"}}
+	externalIDs := []string{"51", "17", "99", ""}
 	f.Fuzz(func(t *testing.T, target int64, email string, spec []byte) {
 		var found []Record
 		for i := 0; i+2 < len(spec) && len(found) < 20; i += 3 {
 			e := email
-			if spec[i+2]&2 != 0 {
+			if spec[i+2]&4 != 0 {
 				e = "other@x.com"
 			}
-			found = append(found, Record{ClientID: int64(spec[i] % 4), ContactID: int64(spec[i+1]), Owned: spec[i+2]&1 != 0,
-				Fields: ContactFields{Email: e}})
+			found = append(found, Record{ClientID: int64(spec[i] % 4), ContactID: int64(spec[i+1]),
+				ExternalID: externalIDs[spec[i+2]%4], Fields: ContactFields{Email: e}})
 		}
-		p := Decide(target, email, found)
+		p := Decide(owner, target, email, found)
 		for _, r := range p.Remove {
-			if !r.Owned {
-				t.Fatalf("plan removes unowned %+v", r)
+			if !owner.Owns(r.ExternalID) || sameRecord(p.Keep, r) {
+				t.Fatalf("plan removes %+v (keep %+v)", r, p.Keep)
 			}
 		}
-		if p.Keep != nil && (!p.Keep.Owned || p.Keep.ClientID != target) {
-			t.Fatalf("plan keeps %+v", *p.Keep)
+		if p.Keep != nil && (!owner.Owns(p.Keep.ExternalID) || p.Keep.ClientID != target || p.Create) {
+			t.Fatalf("plan keeps %+v", p)
 		}
-		if p.Conflict != nil && (len(p.Remove) > 0 || p.Keep != nil || p.Conflict.Owned) {
+		if p.Conflict != nil && (len(p.Remove) > 0 || p.Keep != nil || p.Create || owner.Owns(p.Conflict.ExternalID)) {
 			t.Fatalf("conflict with writes: %+v", p)
 		}
+		if p.Source != nil && (len(p.Remove) == 0 || !sameRecord(p.Source, p.Remove[len(p.Remove)-1])) {
+			t.Fatalf("the source of a move is not removed last: %+v", p)
+		}
 		owned := 0
-		for _, r := range found {
-			if r.Owned {
+		for _, r := range distinct(found) {
+			if owner.Owns(r.ExternalID) {
 				owned++
 			}
 		}

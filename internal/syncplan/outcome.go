@@ -19,12 +19,15 @@ const (
 	NoCompany       Outcome = "no_company"          // (CLIENT_SOURCE=companies) the contact has no primary company
 	InvalidContact  Outcome = "invalid_contact"     // the contact's fields cannot be written (no email, …)
 	Conflict        Outcome = "conflict"            // a record this sync does not own is in the way
-	Failed          Outcome = "failed"              // a write failed for good; any move was rolled back
+	Failed          Outcome = "failed"              // a step failed for good; the contact stays where it was
 	AlreadyRunning  Outcome = "already_running"     // (batch only) a sync of this contact was in flight
+	Merged          Outcome = "merged"              // HubSpot merged the contact into another; synced under the survivor
+	Orphaned        Outcome = "orphaned"            // the HubSpot contact is deleted; its records are kept (DELETED_CONTACTS=keep)
+	Removed         Outcome = "removed"             // the HubSpot contact is deleted; its records were removed (DELETED_CONTACTS=remove)
 )
 
 // Wrote reports whether the outcome changed ClientSuccess.
-func (o Outcome) Wrote() bool { return o == Created || o == Updated || o == Moved }
+func (o Outcome) Wrote() bool { return o == Created || o == Updated || o == Moved || o == Removed }
 
 var (
 	ErrNoDeal        = errors.New("no deal id")

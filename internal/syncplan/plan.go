@@ -1,62 +1,150 @@
 package syncplan
 
-import "sort"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
-// Record is a ClientSuccess contact as the sync sees it.
+// Owner is the HubSpot contact a plan is about: its id and the ids HubSpot merged into it. A
+// ClientSuccess record belongs to the contact when its externalId is one of them, because a merge
+// gives the survivor a new id while the records the sync made still carry the old ones.
+type Owner struct {
+	ID        string   `json:"id"`
+	MergedIDs []string `json:"mergedIds,omitempty"`
+}
+
+// IDs are every externalId that marks a record as the contact's own: its id first.
+func (o Owner) IDs() []string { return append([]string{o.ID}, o.MergedIDs...) }
+
+// Owns reports whether a record with this externalId is the contact's own.
+func (o Owner) Owns(externalID string) bool {
+	id := strings.TrimSpace(externalID)
+	return id != "" && (id == o.ID || slices.Contains(o.MergedIDs, id))
+}
+
+// Record is a ClientSuccess contact as the planner sees it.
 type Record struct {
-	ClientID  int64         `json:"clientId"`
-	ContactID int64         `json:"contactId"`
-	Owned     bool          `json:"owned"` // its externalId is this HubSpot contact's id
-	Fields    ContactFields `json:"fields"`
+	ClientID   int64         `json:"clientId"`
+	ContactID  int64         `json:"contactId"`
+	ExternalID string        `json:"externalId,omitempty"`
+	Fields     ContactFields `json:"fields"`
 }
 
 // Plan is what must happen in ClientSuccess so that the contact lives exactly once, on its client.
+// The writes run in a fixed order that never loses the contact: the record on the target client
+// is updated or created first, and only once it holds are the others removed, Source last.
 type Plan struct {
-	// Remove lists owned records on other clients (and surplus copies on the target), to delete first.
-	Remove []Record `json:"remove,omitempty"`
-	// Keep is the owned record already on the target client, to update; nil means create one.
+	// Keep is the contact's own record on the target client, updated in place.
 	Keep *Record `json:"keep,omitempty"`
-	// Conflict is a record the sync does not own, on the target client, with the contact's email.
-	// Creating beside it would make a duplicate and taking it over would touch a record we do not
-	// own, so the plan does nothing and the outcome says why.
+	// Adopt says Keep carries an id merged into the contact: its externalId becomes the contact's.
+	Adopt bool `json:"adopt,omitempty"`
+	// Create says the target client holds no record of the contact: one is created there.
+	Create bool `json:"create,omitempty"`
+	// Source is, with Create, the contact's own record on another client: the new record carries
+	// its ClientSuccess-side fields (status, flags, custom values, fields the sync does not map).
+	Source *Record `json:"source,omitempty"`
+	// Remove lists the contact's other records, to delete after Keep or the new record holds.
+	// Source comes last, so while any removal can still fail the contact's full record is there.
+	Remove []Record `json:"remove,omitempty"`
+	// Conflict is a record the sync does not own, on the target client, with the contact's email,
+	// while the contact has no record of its own there. Creating beside it would make a duplicate
+	// and taking it over would touch a record the sync does not own, so nothing is written.
 	Conflict *Record `json:"conflict,omitempty"`
 }
 
-// Decide plans the writes for a contact whose client is target, given every record found for it.
-// Records are considered in id order so the same inputs always give the same plan.
-func Decide(target int64, email string, found []Record) Plan {
-	records := append([]Record(nil), found...)
-	sort.Slice(records, func(i, j int) bool {
-		if records[i].ClientID != records[j].ClientID {
-			return records[i].ClientID < records[j].ClientID
-		}
-		return records[i].ContactID < records[j].ContactID
-	})
+// Decide plans the writes for the owner's contact, whose client is target and whose email is
+// email, given every record found for it: its own records on any client and the records on the
+// target client with its email. The same records in any order give the same plan.
+func Decide(owner Owner, target int64, email string, found []Record) Plan {
+	records := distinct(found)
+	var own []Record
 	var p Plan
 	for i := range records {
 		r := records[i]
 		switch {
-		case !r.Owned:
-			if r.ClientID == target && p.Conflict == nil && SameEmail(r.Fields.Email, email) {
-				p.Conflict = &r
-			}
-		case r.ClientID == target && p.Keep == nil:
-			p.Keep = &r
-		default:
+		case owner.Owns(r.ExternalID):
+			own = append(own, r)
+		case r.ClientID == target && p.Conflict == nil && SameEmail(r.Fields.Email, email):
+			p.Conflict = &r
+		}
+	}
+	onTarget := func(r Record) bool { return r.ClientID == target }
+	if keep := preferred(owner, own, onTarget); keep != nil {
+		p.Keep, p.Adopt, p.Conflict = keep, keep.ExternalID != owner.ID, nil
+	} else if p.Conflict != nil {
+		return Plan{Conflict: p.Conflict}
+	} else {
+		p.Create = true
+		p.Source = preferred(owner, own, func(Record) bool { return true })
+	}
+	for _, r := range own {
+		if !sameRecord(p.Keep, r) && !sameRecord(p.Source, r) {
 			p.Remove = append(p.Remove, r)
 		}
 	}
-	if p.Keep != nil {
-		p.Conflict = nil // our own record is already there; the other one is someone else's business
+	if p.Source != nil {
+		p.Remove = append(p.Remove, *p.Source)
 	}
-	if p.Conflict != nil {
-		p.Remove = nil
+	return p
+}
+
+// DecideOrphan plans the removal of every record a deleted HubSpot contact owns.
+func DecideOrphan(owner Owner, found []Record) Plan {
+	var p Plan
+	for _, r := range distinct(found) {
+		if owner.Owns(r.ExternalID) {
+			p.Remove = append(p.Remove, r)
+		}
 	}
 	return p
 }
 
 // InLine reports whether the plan has nothing to write: the contact's own record is on the target
-// client, with no other copy among the records given and with exactly these fields.
+// client under its own id, with no other copy among the records given and with exactly these fields.
 func (p Plan) InLine(fields ContactFields) bool {
-	return p.Conflict == nil && len(p.Remove) == 0 && p.Keep != nil && !FieldsChanged(p.Keep.Fields, fields)
+	return p.Keep != nil && !p.Adopt && len(p.Remove) == 0 && !FieldsChanged(p.Keep.Fields, fields)
+}
+
+// Moves reports whether the plan takes the contact off another client.
+func (p Plan) Moves() bool { return p.Create && p.Source != nil }
+
+// preferred picks, among the owner's records that match, the one to keep: one under the
+// contact's own id before one under a merged id, then the lowest contact id. Nil when none match.
+func preferred(owner Owner, own []Record, match func(Record) bool) *Record {
+	var best *Record
+	for i := range own {
+		r := own[i]
+		if !match(r) {
+			continue
+		}
+		if best == nil || better(owner, r, *best) {
+			best = &r
+		}
+	}
+	return best
+}
+
+func better(owner Owner, a, b Record) bool {
+	if aOwn, bOwn := a.ExternalID == owner.ID, b.ExternalID == owner.ID; aOwn != bOwn {
+		return aOwn
+	}
+	return a.ContactID < b.ContactID
+}
+
+func sameRecord(p *Record, r Record) bool {
+	return p != nil && p.ClientID == r.ClientID && p.ContactID == r.ContactID
+}
+
+// distinct orders records by client and contact id and drops repeats (a record found both on its
+// client's list and through a search).
+func distinct(found []Record) []Record {
+	records := slices.Clone(found)
+	slices.SortFunc(records, func(a, b Record) int {
+		if c := cmp.Compare(a.ClientID, b.ClientID); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ContactID, b.ContactID)
+	})
+	return slices.CompactFunc(records, func(a, b Record) bool { return a.ClientID == b.ClientID && a.ContactID == b.ContactID })
 }

@@ -71,61 +71,94 @@ func TestFieldsFromHubSpotTrimsAndNames(t *testing.T) {
 }
 
 func TestDecide(t *testing.T) {
+	owner := Owner{ID: "51", MergedIDs: []string{"17"}}
 	mine := func(client, id int64) Record {
-		return Record{ClientID: client, ContactID: id, Owned: true, Fields: ContactFields{Email: "bh@hubspot.com"}}
+		return Record{ClientID: client, ContactID: id, ExternalID: "51", Fields: ContactFields{Email: "bh@hubspot.com"}}
+	}
+	merged := func(client, id int64) Record {
+		r := mine(client, id)
+		r.ExternalID = "17"
+		return r
 	}
 	theirs := func(client, id int64, email string) Record {
-		return Record{ClientID: client, ContactID: id, Fields: ContactFields{Email: email}}
+		return Record{ClientID: client, ContactID: id, ExternalID: "99", Fields: ContactFields{Email: email}}
 	}
-	t.Run("nothing anywhere: create", func(t *testing.T) {
-		p := Decide(2, "bh@hubspot.com", nil)
-		assert.Nil(t, p.Keep)
-		assert.Empty(t, p.Remove)
-		assert.Nil(t, p.Conflict)
+	t.Run("nothing anywhere: create from nothing", func(t *testing.T) {
+		p := Decide(owner, 2, "bh@hubspot.com", nil)
+		assert.Equal(t, Plan{Create: true}, p)
 	})
 	t.Run("already on target: keep", func(t *testing.T) {
-		p := Decide(2, "bh@hubspot.com", []Record{mine(2, 20)})
-		require.NotNil(t, p.Keep)
-		assert.Equal(t, int64(20), p.Keep.ContactID)
-		assert.Empty(t, p.Remove)
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(2, 20)})
+		assert.Equal(t, Plan{Keep: ptr(mine(2, 20))}, p)
+		assert.True(t, p.InLine(ContactFields{Email: "bh@hubspot.com"}))
+		assert.False(t, p.InLine(ContactFields{Email: "bh@hubspot.com", Title: "CEO"}))
 	})
-	t.Run("on old client: remove there", func(t *testing.T) {
-		p := Decide(2, "bh@hubspot.com", []Record{mine(1, 10)})
-		assert.Nil(t, p.Keep)
-		assert.Equal(t, []Record{mine(1, 10)}, p.Remove)
+	t.Run("on old client: create on target carrying it, then remove it", func(t *testing.T) {
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(1, 10)})
+		assert.Equal(t, Plan{Create: true, Source: ptr(mine(1, 10)), Remove: []Record{mine(1, 10)}}, p)
+		assert.True(t, p.Moves())
 	})
 	t.Run("on both: keep target, remove old", func(t *testing.T) {
-		p := Decide(2, "bh@hubspot.com", []Record{mine(2, 20), mine(1, 10)})
-		assert.Equal(t, int64(20), p.Keep.ContactID)
-		assert.Equal(t, []Record{mine(1, 10)}, p.Remove)
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(2, 20), mine(1, 10)})
+		assert.Equal(t, Plan{Keep: ptr(mine(2, 20)), Remove: []Record{mine(1, 10)}}, p)
+		assert.False(t, p.Moves())
 	})
 	t.Run("duplicate on target: keep lowest id, remove the other", func(t *testing.T) {
-		p := Decide(2, "bh@hubspot.com", []Record{mine(2, 25), mine(2, 20)})
-		assert.Equal(t, int64(20), p.Keep.ContactID)
-		assert.Equal(t, []Record{mine(2, 25)}, p.Remove)
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(2, 25), mine(2, 20)})
+		assert.Equal(t, Plan{Keep: ptr(mine(2, 20)), Remove: []Record{mine(2, 25)}}, p)
 	})
-	t.Run("unowned same email on target: conflict, nothing removed", func(t *testing.T) {
-		p := Decide(2, "BH@HubSpot.com", []Record{mine(1, 10), theirs(2, 30, "bh@hubspot.com")})
-		require.NotNil(t, p.Conflict)
-		assert.Equal(t, int64(30), p.Conflict.ContactID)
-		assert.Empty(t, p.Remove)
+	t.Run("the same record found twice counts once", func(t *testing.T) {
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(1, 10), mine(1, 10)})
+		assert.Equal(t, []Record{mine(1, 10)}, p.Remove)
+	})
+	t.Run("several old copies: the source is removed last", func(t *testing.T) {
+		p := Decide(owner, 3, "bh@hubspot.com", []Record{merged(1, 5), mine(2, 20), mine(1, 10)})
+		assert.Equal(t, ptr(mine(1, 10)), p.Source, "own id before a merged one")
+		assert.Equal(t, []Record{merged(1, 5), mine(2, 20), mine(1, 10)}, p.Remove)
+	})
+	t.Run("a merged-away id's record on target is adopted, not a conflict", func(t *testing.T) {
+		rec := merged(2, 20)
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{rec})
+		assert.Equal(t, Plan{Keep: &rec, Adopt: true}, p)
+		assert.False(t, p.InLine(rec.Fields), "the externalId must still be rewritten")
+	})
+	t.Run("own id on target beats a merged id's record there", func(t *testing.T) {
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{merged(2, 15), mine(2, 20)})
+		assert.Equal(t, Plan{Keep: ptr(mine(2, 20)), Remove: []Record{merged(2, 15)}}, p)
+	})
+	t.Run("unowned same email on target: conflict, nothing written", func(t *testing.T) {
+		p := Decide(owner, 2, "BH@HubSpot.com", []Record{mine(1, 10), theirs(2, 30, "bh@hubspot.com")})
+		assert.Equal(t, Plan{Conflict: ptr(theirs(2, 30, "bh@hubspot.com"))}, p)
 	})
 	t.Run("unowned elsewhere is never touched", func(t *testing.T) {
-		p := Decide(2, "bh@hubspot.com", []Record{theirs(1, 10, "bh@hubspot.com")})
-		assert.Empty(t, p.Remove)
-		assert.Nil(t, p.Conflict)
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{theirs(1, 10, "bh@hubspot.com")})
+		assert.Equal(t, Plan{Create: true}, p)
 	})
 	t.Run("own record on target wins over an unowned twin", func(t *testing.T) {
-		p := Decide(2, "bh@hubspot.com", []Record{theirs(2, 30, "bh@hubspot.com"), mine(2, 20)})
-		assert.Nil(t, p.Conflict)
-		assert.Equal(t, int64(20), p.Keep.ContactID)
+		p := Decide(owner, 2, "bh@hubspot.com", []Record{theirs(2, 30, "bh@hubspot.com"), mine(2, 20)})
+		assert.Equal(t, Plan{Keep: ptr(mine(2, 20))}, p)
 	})
 	t.Run("input order does not matter", func(t *testing.T) {
-		a := Decide(3, "bh@hubspot.com", []Record{mine(2, 20), mine(1, 10)})
-		b := Decide(3, "bh@hubspot.com", []Record{mine(1, 10), mine(2, 20)})
+		a := Decide(owner, 3, "bh@hubspot.com", []Record{mine(2, 20), mine(1, 10), merged(4, 1)})
+		b := Decide(owner, 3, "bh@hubspot.com", []Record{merged(4, 1), mine(1, 10), mine(2, 20)})
 		assert.Equal(t, a, b)
 	})
+	t.Run("a deleted contact's records are all removed, no one else's", func(t *testing.T) {
+		p := DecideOrphan(owner, []Record{mine(2, 20), theirs(2, 30, "bh@hubspot.com"), merged(1, 10)})
+		assert.Equal(t, Plan{Remove: []Record{merged(1, 10), mine(2, 20)}}, p)
+	})
 }
+
+func TestOwnerOwns(t *testing.T) {
+	o := Owner{ID: "51", MergedIDs: []string{"17"}}
+	assert.True(t, o.Owns("51"))
+	assert.True(t, o.Owns(" 17 "))
+	assert.False(t, o.Owns("5"))
+	assert.False(t, o.Owns(""))
+	assert.Equal(t, []string{"51", "17"}, o.IDs())
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func TestOutcomeWrote(t *testing.T) {
 	assert.True(t, Moved.Wrote())
