@@ -56,6 +56,9 @@ type Activities struct {
 	// Mapping says which HubSpot properties feed which ClientSuccess fields; the zero value
 	// means mapping.Default, the built-in mapping.
 	Mapping mapping.File
+	// Censuses keeps the censuses full batch runs take on this worker; nil turns full-run
+	// censuses off (tools calling steps directly).
+	Censuses *Censuses
 	// RemoveDeleted removes the records of a contact deleted in HubSpot (DELETED_CONTACTS=remove);
 	// false keeps them and reports them as orphans.
 	RemoveDeleted bool

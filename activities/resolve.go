@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/syncplan"
@@ -90,6 +91,9 @@ func (in ResolveInput) pending(externalID string) bool {
 // findClient looks up the client whose externalId is a deal or company id. None is a result, not
 // an error. A client found recently is answered from a.Clients without a call (see ClientCache).
 func (a *Activities) findClient(ctx context.Context, externalID string) (ClientRef, error) {
+	if c := censusOf(ctx); c != nil {
+		return c.clients[strings.ToLower(externalID)], nil // the census lists every client
+	}
 	if ref, ok := a.Clients.get(externalID); ok {
 		return ref, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/syncplan"
@@ -90,6 +91,14 @@ func (propertyResolver) prefetch(context.Context, []string) (map[string][]string
 // not seen within the cache's TTL.
 func (a *Activities) existingDeals(ctx context.Context, ids []string) ([]string, error) {
 	var existing, unseen []string
+	if c := censusOf(ctx); c != nil && c.deals != nil {
+		for _, id := range ids {
+			if c.deals[id] && !slices.Contains(existing, id) {
+				existing = append(existing, id) // the census read every client's deal
+			}
+		}
+		return existing, nil
+	}
 	done := map[string]bool{}
 	for _, id := range ids {
 		if done[id] {

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -98,7 +99,7 @@ func (a *Activities) CreateContact(ctx context.Context, in CreateInput) (WriteRe
 	if err != nil {
 		return WriteResult{}, toTemporal(err)
 	}
-	slices.SortFunc(list, func(x, y clientsuccess.Contact) int { return int(x.ID - y.ID) })
+	slices.SortFunc(list, func(x, y clientsuccess.Contact) int { return cmp.Compare(x.ID, y.ID) })
 	for _, c := range list {
 		if in.Owner.Owns(c.ExternalID) {
 			return WriteResult{Action: syncplan.Created, ContactID: c.ID, StatusID: c.StatusID}, nil
@@ -217,7 +218,7 @@ func (a *Activities) InspectMove(ctx context.Context, in InspectInput) (MoveStat
 	if err != nil && !apierr.Is(err, apierr.NotFound) {
 		return MoveState{}, toTemporal(err)
 	}
-	slices.SortFunc(list, func(x, y clientsuccess.Contact) int { return int(x.ID - y.ID) })
+	slices.SortFunc(list, func(x, y clientsuccess.Contact) int { return cmp.Compare(x.ID, y.ID) })
 	for _, c := range list {
 		if in.Owner.Owns(c.ExternalID) {
 			st.OnTarget = &Location{ClientID: in.TargetClientID, ContactID: c.ID}

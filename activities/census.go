@@ -1,0 +1,184 @@
+package activities
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/syncplan"
+)
+
+// A census is every ClientSuccess record that may be the sync's (its externalId is a HubSpot
+// record id), read once per full batch run by listing every client, with the clients by external
+// id. A full run judges every contact against it, so it finds a contact's records wherever they
+// are and whatever their emails say, and lists each client once however many pages need it. It
+// lives in the memory of the worker that took it; the batch runs its page steps in a Temporal
+// session on that worker, and takes it again should that worker go away.
+type census struct {
+	records map[string][]censusRecord // by externalId
+	clients map[string]ClientRef      // by lower-cased client externalId (a deal or company id)
+	deals   map[string]bool           // deal ids (clients' external ids) HubSpot has
+	listed  int                       // clients listed
+
+	mu   sync.Mutex
+	seen map[string]bool // externalIds a page accounted for
+}
+
+// censusRecord is one record as the page plan judges it.
+type censusRecord struct {
+	client, contact int64
+	status          *int
+	fields          syncplan.ContactFields
+}
+
+// ownRecords are the census's records of a contact (under its id or an id merged into it), as the
+// planner sees them, with their statuses; it marks them accounted for.
+func (c *census) ownRecords(owner syncplan.Owner) ([]syncplan.Record, map[int64]*int) {
+	var out []syncplan.Record
+	status := map[int64]*int{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range owner.IDs() {
+		c.seen[id] = true
+		for _, r := range c.records[id] {
+			out = append(out, syncplan.Record{ClientID: r.client, ContactID: r.contact, ExternalID: id, Fields: r.fields})
+			status[r.contact] = r.status
+		}
+	}
+	return out, status
+}
+
+// unseen are the externalIds no page accounted for, in id order, each with its records.
+func (c *census) unseen() map[string][]Location {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string][]Location{}
+	for id, recs := range c.records {
+		if c.seen[id] {
+			continue
+		}
+		for _, r := range recs {
+			out[id] = append(out[id], Location{ClientID: r.client, ContactID: r.contact})
+		}
+	}
+	return out
+}
+
+// CensusInput names the batch run a census is for.
+type CensusInput struct {
+	// Run identifies the batch run (its workflow id and start), so every page of the run, and
+	// only they, share the census.
+	Run string `json:"run"`
+}
+
+// CensusSummary is what TakeCensus found.
+type CensusSummary struct {
+	Clients int `json:"clients"`
+	Records int `json:"records"` // records whose externalId is a HubSpot record id
+}
+
+// censusTTL is how long a census is kept after its last use; a batch that stops using it (done,
+// cancelled) leaves it to expire.
+const censusTTL = time.Hour
+
+// Censuses holds the censuses this worker took, by batch run. The zero value is ready.
+type Censuses struct {
+	m expiring[*census]
+}
+
+func (cs *Censuses) get(run string) (*census, bool) {
+	if cs == nil || run == "" {
+		return nil, false
+	}
+	c, ok := cs.m.get(run, time.Now())
+	if ok {
+		cs.m.put(run, c, time.Now().Add(censusTTL)) // in use: keep it
+	}
+	return c, ok
+}
+
+// TakeCensus lists every ClientSuccess client and every client's contacts, once, and keeps what
+// the batch run's pages need in this worker's memory: the records that may be the sync's, the
+// clients by external id, and (with the deal id property) which of the clients' deals HubSpot
+// has. It only reads; taking it again replaces it.
+func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSummary, error) {
+	if a.Censuses == nil {
+		return CensusSummary{}, fmt.Errorf("this worker keeps no censuses")
+	}
+	clients, err := a.ClientSuccess.ListClients(ctx, false)
+	if err != nil {
+		return CensusSummary{}, toTemporal(err)
+	}
+	slices.SortFunc(clients, func(x, y clientsuccess.Client) int { return cmp.Compare(x.ID, y.ID) })
+	c := &census{records: map[string][]censusRecord{}, clients: map[string]ClientRef{}, seen: map[string]bool{}}
+	var sum CensusSummary
+	for i, cl := range clients {
+		if ext := strings.ToLower(strings.TrimSpace(cl.ExternalID)); ext != "" {
+			if _, dup := c.clients[ext]; !dup { // ClientSuccess answers the lowest id for an externalId
+				c.clients[ext] = ClientRef{Found: true, ID: cl.ID, Name: syncplan.Clip(cl.Name, maxClientName)}
+			}
+		}
+		list, err := a.ClientSuccess.ListContacts(ctx, cl.ID)
+		if err != nil {
+			return CensusSummary{}, toTemporal(err)
+		}
+		for _, r := range list {
+			id, err := syncplan.ParseDealID(r.ExternalID)
+			if err != nil {
+				continue // not a HubSpot id: never the sync's
+			}
+			c.records[id] = append(c.records[id], censusRecord{client: cl.ID, contact: r.ID, status: r.StatusID, fields: fieldsOf(r)})
+			sum.Records++
+		}
+		activity.RecordHeartbeat(ctx, i+1)
+	}
+	c.listed, sum.Clients = len(clients), len(clients)
+	if a.resolver().mode() == ResolverProperty {
+		if c.deals, err = a.dealsOfClients(ctx, c.clients); err != nil {
+			return CensusSummary{}, err
+		}
+	}
+	a.Censuses.m.put(in.Run, c, time.Now().Add(censusTTL))
+	return sum, nil
+}
+
+// dealsOfClients reads, in batches of a hundred, which of the clients' external ids are deals
+// HubSpot has, so the page plan checks no deal on its own.
+func (a *Activities) dealsOfClients(ctx context.Context, clients map[string]ClientRef) (map[string]bool, error) {
+	ids := make([]string, 0, len(clients))
+	for ext := range clients {
+		if id, err := syncplan.ParseDealID(ext); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, compareIDs)
+	found, _, err := a.HubSpot.BatchReadObjects(ctx, "deals", ids, []string{"hs_object_id"})
+	if err != nil {
+		return nil, toTemporal(err)
+	}
+	deals := make(map[string]bool, len(found))
+	for _, d := range found {
+		deals[d.ID] = true
+	}
+	return deals, nil
+}
+
+// censusKey is how a census travels with a page step's context, so the client and deal look-ups
+// of the resolvers answer from it instead of asking ClientSuccess and HubSpot again.
+type censusKey struct{}
+
+func withCensus(ctx context.Context, c *census) context.Context {
+	return context.WithValue(ctx, censusKey{}, c)
+}
+
+func censusOf(ctx context.Context) *census {
+	c, _ := ctx.Value(censusKey{}).(*census)
+	return c
+}
