@@ -2,6 +2,7 @@ package clientsuccess
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 )
@@ -9,7 +10,8 @@ import (
 // Contact is a person on a client. The same email may exist under several clients.
 //
 // PUT replaces the whole record: a field left empty here is cleared on the server. To change one
-// field, GetContact, change it, UpdateContact.
+// field, GetContact, change it, UpdateContact: the fields the struct does not type travel in Extra,
+// so the update sends back everything it read (see contact_json.go for the wire rules).
 type Contact struct {
 	ID                int64              `json:"id,omitempty"`
 	UUID              string             `json:"uuid,omitempty"`
@@ -27,6 +29,10 @@ type Contact struct {
 	KeyContact        bool               `json:"keyContact"`
 	CustomFieldValues []CustomFieldValue `json:"customFieldValues,omitempty"`
 	Name              string             `json:"name,omitempty"` // full name, as ClientSuccess shows it
+	// Extra holds every other key of the record exactly as read, null included (linkedinUrl, note,
+	// advocate, address fields, and any ClientSuccess adds later). It is written back after the typed
+	// fields and never overrides one. Delete a key to clear that field on the next update.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // ContactHit is one result of SearchContacts: a summary without externalId or custom fields.
@@ -108,8 +114,10 @@ func (a *API) SearchContacts(ctx context.Context, term string) ([]ContactHit, er
 }
 
 // CreateContact creates a contact on the client and returns it as stored (with its id and uuid).
+// The keys ClientSuccess manages itself are dropped first (see ForCreate); everything else is sent.
 func (a *API) CreateContact(ctx context.Context, clientID int64, c Contact) (*Contact, error) {
-	c.ID, c.UUID, c.ClientID = 0, "", clientID
+	c = c.ForCreate()
+	c.ClientID = clientID
 	req := request{method: http.MethodPost, path: idPath("/clients/", clientID, "/contacts"), body: c}
 	return one[Contact](ctx, a, req, "")
 }

@@ -30,4 +30,8 @@ func TestFixturesSeedTheStory(t *testing.T) {
 	}
 	require.Len(t, cs.ContactsOf(FirstClientID), 1)
 	require.Equal(t, ManualContactID, cs.ContactsOf(FirstClientID)[0].ID)
+	manual, ok := cs.ContactFields(ManualContactID)
+	require.True(t, ok)
+	require.Equal(t, "https://www.linkedin.com/in/pat-manual", manual["linkedinUrl"], "fields the client does not type are seeded too")
+	require.Equal(t, true, manual["advocate"])
 }

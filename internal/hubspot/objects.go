@@ -20,7 +20,8 @@ type Object struct {
 	Properties map[string]string
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
-	Archived   bool
+	Archived   bool      // deleted: only GetArchivedObject and GetObjectIncludingArchived answer these
+	ArchivedAt time.Time // when it was deleted; zero for a live record
 }
 
 // BatchUpdateInput is one record of a batch update.
@@ -35,6 +36,7 @@ type wireObject struct {
 	CreatedAt  flexTime              `json:"createdAt"`
 	UpdatedAt  flexTime              `json:"updatedAt"`
 	Archived   bool                  `json:"archived"`
+	ArchivedAt flexTime              `json:"archivedAt"`
 }
 
 func (w wireObject) object() Object {
@@ -44,6 +46,7 @@ func (w wireObject) object() Object {
 		CreatedAt:  time.Time(w.CreatedAt),
 		UpdatedAt:  time.Time(w.UpdatedAt),
 		Archived:   w.Archived,
+		ArchivedAt: time.Time(w.ArchivedAt),
 	}
 	for k, v := range w.Properties {
 		o.Properties[k] = string(v)
@@ -64,8 +67,34 @@ type idInput struct {
 	After string `json:"after,omitempty"`
 }
 
-// GetObject reads one record. A missing record is an apierr.NotFound error, whatever the 404's body.
+// GetObject reads one live record. A missing or deleted record is an apierr.NotFound error,
+// whatever the 404's body.
+//
+// The answer's ID is the record HubSpot answered with, which differs from id when id was merged
+// away: HubSpot answers an old id with the merge's survivor, without a redirect. So a caller tells
+// a merge by comparing the two.
 func (c *Client) GetObject(ctx context.Context, objectType, id string, properties []string) (*Object, error) {
+	return c.getObject(ctx, objectType, id, properties, false)
+}
+
+// GetArchivedObject reads one deleted (archived) record, with Archived set; a live or unknown
+// record is an apierr.NotFound error.
+func (c *Client) GetArchivedObject(ctx context.Context, objectType, id string, properties []string) (*Object, error) {
+	return c.getObject(ctx, objectType, id, properties, true)
+}
+
+// GetObjectIncludingArchived reads one record whether it is live or deleted: Archived tells which.
+// It asks for the live record first and for the archived one only when that is not found, so a
+// deleted record costs two calls. A record in neither state is an apierr.NotFound error.
+func (c *Client) GetObjectIncludingArchived(ctx context.Context, objectType, id string, properties []string) (*Object, error) {
+	o, err := c.GetObject(ctx, objectType, id, properties)
+	if apierr.Is(err, apierr.NotFound) {
+		return c.GetArchivedObject(ctx, objectType, id, properties)
+	}
+	return o, err
+}
+
+func (c *Client) getObject(ctx context.Context, objectType, id string, properties []string, archived bool) (*Object, error) {
 	path := c.objectsPath + "/" + escape(objectType) + "/" + escape(id)
 	if objectType == "" || id == "" {
 		return nil, invalid(http.MethodGet, path, "object type and id are required")
@@ -73,6 +102,9 @@ func (c *Client) GetObject(ctx context.Context, objectType, id string, propertie
 	q := url.Values{}
 	if len(properties) > 0 {
 		q.Set("properties", strings.Join(properties, ","))
+	}
+	if archived {
+		q.Set("archived", "true")
 	}
 	var w wireObject
 	if status, err := c.do(ctx, request{method: http.MethodGet, path: path, query: q}, &w); err != nil {

@@ -36,25 +36,6 @@ type clientJSON struct {
 	CustomFieldValues []clientsuccess.CustomFieldValue `json:"customFieldValues"`
 }
 
-type contactJSON struct {
-	ID                int64                            `json:"id"`
-	UUID              string                           `json:"uuid"`
-	ClientID          int64                            `json:"clientId"`
-	StatusID          *int                             `json:"statusId"`
-	Email             *string                          `json:"email"`
-	Phone             *string                          `json:"phone"`
-	Mobile            *string                          `json:"mobile"`
-	Title             *string                          `json:"title"`
-	FirstName         *string                          `json:"firstName"`
-	LastName          *string                          `json:"lastName"`
-	ExternalID        *string                          `json:"externalId"`
-	ExecutiveSponsor  bool                             `json:"executiveSponsor"`
-	Champion          bool                             `json:"champion"`
-	KeyContact        bool                             `json:"keyContact"`
-	CustomFieldValues []clientsuccess.CustomFieldValue `json:"customFieldValues"`
-	Name              *string                          `json:"name"`
-}
-
 type hitJSON struct {
 	ClientID  int64   `json:"clientId"`
 	ID        int64   `json:"id"`
@@ -94,20 +75,6 @@ func clientOf(c *clientsuccess.Client) clientJSON {
 	}
 	return clientJSON{clientSummaryJSON: summaryOf(c), CrmCustomerID: str(c.CrmCustomerID),
 		CrmCustomerURL: str(c.CrmCustomerURL), CustomFieldValues: vals}
-}
-
-func contactOf(c *clientsuccess.Contact) contactJSON {
-	vals := copyValues(c.CustomFieldValues)
-	if vals == nil {
-		vals = []clientsuccess.CustomFieldValue{}
-	}
-	return contactJSON{
-		ID: c.ID, UUID: c.UUID, ClientID: c.ClientID, StatusID: clonePtr(c.StatusID),
-		Email: str(c.Email), Phone: str(c.Phone), Mobile: str(c.Mobile), Title: str(c.Title),
-		FirstName: str(c.FirstName), LastName: str(c.LastName), ExternalID: str(c.ExternalID),
-		ExecutiveSponsor: c.ExecutiveSponsor, Champion: c.Champion, KeyContact: c.KeyContact,
-		CustomFieldValues: vals, Name: str(c.Name),
-	}
 }
 
 // pathID reads a numeric path wildcard; false when it is not a positive integer.
@@ -233,7 +200,7 @@ func (s *Server) getContacts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	recs := s.byClient[cid]
-	out := make([]contactJSON, 0, len(recs))
+	out := make([]map[string]any, 0, len(recs))
 	for _, id := range sortedIDs(recs) {
 		out = append(out, contactOf(&recs[id].c))
 	}
@@ -259,23 +226,37 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, contactOf(&rec.c))
 }
 
-// rejectContactLocked answers 400 for a custom value whose field is not defined or whose JSON
-// does not fit the field's type (a string for STRING and DATE, a number for DECIMAL, a whole
-// number for INTEGER, a boolean for BOOLEAN; null clears any). It reports whether it answered.
+// contactProblemLocked is the 400 message for a contact the API would refuse, or "": an email
+// without "@", a standard field of the wrong type (see extraProblem), or a custom value whose field
+// is not defined or whose JSON does not fit the field's type (a string for STRING and DATE, a
+// number for DECIMAL, a whole number for INTEGER, a boolean for BOOLEAN; null clears any).
 // A contact's statusId is not checked: the API notes document the 417 for clients only.
-func (s *Server) rejectContactLocked(w http.ResponseWriter, c clientsuccess.Contact) bool {
+func (s *Server) contactProblemLocked(c clientsuccess.Contact) string {
+	if !validEmail(c.Email) {
+		return "Please enter a valid email address"
+	}
+	if msg := extraProblem(c.Extra); msg != "" {
+		return msg
+	}
 	for _, v := range c.CustomFieldValues {
 		i := slices.IndexFunc(s.customFields, func(d clientsuccess.CustomField) bool { return d.ID == v.FieldID })
 		if i < 0 {
-			writeJSON(w, http.StatusBadRequest, userMessage(fmt.Sprintf("Unknown custom field %d", v.FieldID)))
-			return true
+			return fmt.Sprintf("Unknown custom field %d", v.FieldID)
 		}
 		if typ := s.customFields[i].Type; !fitsType(typ, v.Value) {
-			writeJSON(w, http.StatusBadRequest, userMessage(fmt.Sprintf("Invalid value %s for %s field %q", v.Value, typ, s.customFields[i].Label)))
-			return true
+			return fmt.Sprintf("Invalid value %s for %s field %q", v.Value, typ, s.customFields[i].Label)
 		}
 	}
-	return false
+	return ""
+}
+
+// rejectContactLocked answers 400 when contactProblemLocked finds a problem; it reports whether it answered.
+func (s *Server) rejectContactLocked(w http.ResponseWriter, c clientsuccess.Contact) bool {
+	msg := s.contactProblemLocked(c)
+	if msg != "" {
+		writeJSON(w, http.StatusBadRequest, userMessage(msg))
+	}
+	return msg != ""
 }
 
 func fitsType(typ string, raw json.RawMessage) bool {
@@ -317,6 +298,7 @@ func fitsType(typ string, raw json.RawMessage) bool {
 // validEmail is the fake's check: an email, when given, must contain "@".
 func validEmail(email string) bool { return email == "" || strings.Contains(email, "@") }
 
+// postContact creates a contact with every field sent, keys the fake does not know included.
 func (s *Server) postContact(w http.ResponseWriter, r *http.Request) {
 	cid, _ := pathID(r, "cid")
 	var c clientsuccess.Contact
@@ -329,10 +311,6 @@ func (s *Server) postContact(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, userMessage("Client not found"))
 		return
 	}
-	if !validEmail(c.Email) {
-		writeJSON(w, http.StatusBadRequest, userMessage("Please enter a valid email address"))
-		return
-	}
 	if s.rejectContactLocked(w, c) {
 		return
 	}
@@ -342,7 +320,8 @@ func (s *Server) postContact(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, contactOf(&rec.c))
 }
 
-// putContact replaces a contact: fields not sent become empty; id, uuid and client stay.
+// putContact replaces a contact: fields not sent become null (flags false), keys the fake does not
+// know are stored as sent; id, uuid and client stay.
 func (s *Server) putContact(w http.ResponseWriter, r *http.Request) {
 	var c clientsuccess.Contact
 	if !readBody(w, r, &c) {
@@ -353,10 +332,6 @@ func (s *Server) putContact(w http.ResponseWriter, r *http.Request) {
 	rec, ok := s.contactLocked(r)
 	if !ok {
 		writeJSON(w, http.StatusNotFound, userMessage("Contact not found"))
-		return
-	}
-	if !validEmail(c.Email) {
-		writeJSON(w, http.StatusBadRequest, userMessage("Please enter a valid email address"))
 		return
 	}
 	if s.rejectContactLocked(w, c) {

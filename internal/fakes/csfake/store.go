@@ -162,8 +162,8 @@ func (s *Server) clientsByExternalIDLocked(externalID string) []int64 {
 	return sortedIDs(s.byExternalID[lower(externalID)])
 }
 
-// putContactLocked stores c, assigning an id and uuid when it has none, deriving its name and
-// filling custom field metadata from the definitions.
+// putContactLocked stores c, assigning an id and uuid when it has none, deriving its name,
+// filling custom field metadata from the definitions and keeping the extra fields that have a value.
 func (s *Server) putContactLocked(c clientsuccess.Contact) *contactRec {
 	if c.ID == 0 {
 		c.ID = s.nextContact
@@ -176,6 +176,7 @@ func (s *Server) putContactLocked(c clientsuccess.Contact) *contactRec {
 		c.Name = full
 	}
 	s.describeFieldsLocked(c.CustomFieldValues)
+	c.Extra = storedExtra(c.Extra)
 	hay := lower(c.Email) + "\x00" + lower(c.FirstName) + "\x00" + lower(c.LastName)
 
 	if rec, ok := s.contacts[c.ID]; ok {
@@ -301,11 +302,7 @@ func copyClient(c clientsuccess.Client) clientsuccess.Client {
 	return c
 }
 
-func copyContact(c clientsuccess.Contact) clientsuccess.Contact {
-	c.StatusID = clonePtr(c.StatusID)
-	c.CustomFieldValues = copyValues(c.CustomFieldValues)
-	return c
-}
+func copyContact(c clientsuccess.Contact) clientsuccess.Contact { return c.Clone() }
 
 func copyValues(vs []clientsuccess.CustomFieldValue) []clientsuccess.CustomFieldValue {
 	if vs == nil {

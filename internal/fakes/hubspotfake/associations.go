@@ -214,7 +214,7 @@ func (s *Server) listAssociations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	results, next := pageOf(from, to, s.linksOf(recordKey{from, r.PathValue("id")}, to), offset, size)
+	results, next := pageOf(from, to, s.linksOf(recordKey{from, s.objects[from].resolve(r.PathValue("id"))}, to), offset, size)
 	s.mu.Unlock()
 	body := map[string]any{"results": results}
 	if next != "" {
@@ -256,7 +256,7 @@ func (s *Server) batchReadAssociations(w http.ResponseWriter, r *http.Request) {
 			s.validationError(w, "Invalid paging cursor %q for %s.", in.After, id)
 			return
 		}
-		links := s.linksOf(recordKey{from, id}, to)
+		links := s.linksOf(recordKey{from, s.objects[from].resolve(id)}, to) // asked by an old id: the survivor's, under that id
 		if len(links) == 0 {
 			errs = append(errs, map[string]any{
 				"status":      "error",

@@ -83,15 +83,21 @@ func (s *Server) render(typ string, rec *record, requested []string) map[string]
 			props[n] = nil
 		}
 	}
-	return map[string]any{
+	out := map[string]any{
 		"id":         rec.id,
 		"properties": props,
 		"createdAt":  formatTime(rec.created),
 		"updatedAt":  formatTime(rec.updated),
-		"archived":   false,
+		"archived":   !rec.archivedAt.IsZero(),
 	}
+	if !rec.archivedAt.IsZero() {
+		out["archivedAt"] = formatTime(rec.archivedAt)
+	}
+	return out
 }
 
+// getObject answers one record. An id merged away answers the survivor (see merge.go). With
+// archived=true it answers only a deleted record, by id, as HubSpot does; a live one is a 404.
 func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
 	typ, ok := s.pathType(w, r.PathValue("type"))
 	if !ok {
@@ -99,7 +105,13 @@ func (s *Server) getObject(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	s.mu.Lock()
-	rec := s.objects[typ].lookup(r.PathValue("id"), q.Get("idProperty"))
+	store := s.objects[typ]
+	var rec *record
+	if q.Get("archived") == "true" {
+		rec = store.archived[store.resolve(r.PathValue("id"))]
+	} else {
+		rec = store.lookup(r.PathValue("id"), q.Get("idProperty"))
+	}
 	var body map[string]any
 	if rec != nil {
 		body = s.render(typ, rec, splitProperties(q["properties"]))
@@ -158,7 +170,7 @@ func (s *Server) writeInvalid(w http.ResponseWriter, invalid []invalidProperty) 
 }
 
 // readOnly are the properties HubSpot maintains itself.
-var readOnly = map[string]bool{"hs_object_id": true, "lastmodifieddate": true, "hs_lastmodifieddate": true}
+var readOnly = map[string]bool{"hs_object_id": true, "lastmodifieddate": true, "hs_lastmodifieddate": true, "hs_merged_object_ids": true}
 
 // validate checks values to write to a record of typ, as HubSpot does, and returns them
 // normalised as HubSpot stores them (dates as ISO 8601). Call with s.mu held.
@@ -352,6 +364,7 @@ func (s *Server) batchReadObjects(w http.ResponseWriter, r *http.Request) {
 	var results, errs []map[string]any
 	var missing []string
 	seen := map[string]bool{}
+	answered := map[*record]bool{} // ids merged into one survivor answer it once
 	s.mu.Lock()
 	for _, in := range body.Inputs {
 		id := string(in.ID)
@@ -359,10 +372,11 @@ func (s *Server) batchReadObjects(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		seen[id] = true
-		if rec := s.objects[typ].lookup(id, body.IDProperty); rec != nil {
-			results = append(results, s.render(typ, rec, body.Properties))
-		} else {
+		if rec := s.objects[typ].lookup(id, body.IDProperty); rec == nil {
 			missing = append(missing, id)
+		} else if !answered[rec] {
+			answered[rec] = true
+			results = append(results, s.render(typ, rec, body.Properties))
 		}
 	}
 	s.mu.Unlock()

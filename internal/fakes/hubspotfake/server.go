@@ -1,8 +1,9 @@
 // Package hubspotfake is a stateful in-process fake of the parts of HubSpot's CRM API the sync
-// uses: objects (contacts, companies, deals), search, properties and v4 associations. It serves
-// both path families (/crm/v3/…, /crm/v4/… and /crm/…/2026-03/…) from the same handlers, checks
-// the bearer token, applies HubSpot's rate limits and validation rules, and injects faults
-// through a faults.Injector so tests can exercise retries.
+// uses: objects (contacts, companies, deals), search, properties and v4 associations, with
+// HubSpot's merges (merge.go) and deletions (archive.go). It serves both path families
+// (/crm/v3/…, /crm/v4/… and /crm/…/2026-03/…) from the same handlers, checks the bearer token,
+// applies HubSpot's rate limits and validation rules, and injects faults through a
+// faults.Injector so tests can exercise retries.
 package hubspotfake
 
 import (
@@ -22,6 +23,7 @@ import (
 // Routes, named in their canonical numbered form (v3, or v4 for associations) whichever path
 // family the request used. Use them with Faults().FailNth and CallsByRoute.
 const (
+	RouteListObjects           = "GET /crm/v3/objects/{type}"
 	RouteGetObject             = "GET /crm/v3/objects/{type}/{id}"
 	RouteUpdateObject          = "PATCH /crm/v3/objects/{type}/{id}"
 	RouteBatchReadObjects      = "POST /crm/v3/objects/{type}/batch/read"
@@ -88,6 +90,7 @@ func New(opts Options) *Server {
 	for _, t := range objectTypes {
 		s.objects[t] = newObjectStore()
 	}
+	s.handle(RouteListObjects, s.listObjects)
 	s.handle(RouteGetObject, s.getObject)
 	s.handle(RouteUpdateObject, s.updateObject)
 	s.handle(RouteBatchReadObjects, s.batchReadObjects)

@@ -113,23 +113,42 @@ func LoadFixture(path string) (Fixture, error) {
 // record is one stored record. props always holds hs_object_id, createdate and the last-modified
 // property; a property set to "" is removed, as HubSpot clears it.
 type record struct {
-	id      string
-	props   map[string]string
-	created time.Time
-	updated time.Time
+	id         string
+	props      map[string]string
+	created    time.Time
+	updated    time.Time
+	archivedAt time.Time // set while the record is deleted (archived)
 }
 
 // objectStore holds the records of one object type, with their ids kept in id order (sorted
-// lazily after bulk seeding) so that searches need no sort per page.
+// lazily after bulk seeding) so that searches need no sort per page. Deleted records wait in
+// archived for a restore; ids merged away point at their survivor through mergedInto.
 type objectStore struct {
-	records map[string]*record
-	ids     []string
-	sorted  bool
-	byEmail map[string]string // lower-cased email -> id
+	records    map[string]*record
+	ids        []string
+	sorted     bool
+	byEmail    map[string]string  // lower-cased email -> id
+	archived   map[string]*record // id -> deleted record
+	mergedInto map[string]string  // id merged away -> the survivor's id
 }
 
 func newObjectStore() *objectStore {
-	return &objectStore{records: map[string]*record{}, sorted: true, byEmail: map[string]string{}}
+	return &objectStore{records: map[string]*record{}, sorted: true, byEmail: map[string]string{},
+		archived: map[string]*record{}, mergedInto: map[string]string{}}
+}
+
+// resolve is the id a request for id reaches: the survivor's for an id merged away, else id.
+func (o *objectStore) resolve(id string) string {
+	if survivor, ok := o.mergedInto[id]; ok {
+		return survivor
+	}
+	return id
+}
+
+// claim frees id for a new live record: an archived record or merge alias under it is forgotten.
+func (o *objectStore) claim(id string) {
+	delete(o.archived, id)
+	delete(o.mergedInto, id)
 }
 
 // orderedIDs returns the ids in id order. The slice must not be kept past the lock.
@@ -206,7 +225,7 @@ func (o *objectStore) set(rec *record, name, value string) bool {
 func (o *objectStore) lookup(id, idProperty string) *record {
 	switch idProperty {
 	case "", "hs_object_id":
-		return o.records[id]
+		return o.records[o.resolve(id)]
 	case "email":
 		return o.records[o.byEmail[strings.ToLower(id)]]
 	}
@@ -348,6 +367,7 @@ func (s *Server) seedRecord(typ string, store *objectStore, r Record) {
 	}
 	rec.props["hs_object_id"] = r.ID
 	rec.props["createdate"] = formatTime(rec.created)
+	store.claim(r.ID)
 	if old != nil {
 		store.unindexEmail(old)
 		store.records[r.ID] = rec
@@ -360,14 +380,16 @@ func (s *Server) seedRecord(typ string, store *objectStore, r Record) {
 }
 
 // Put creates the record or merges props into it, as a HubSpot user editing it would: the
-// last-modified property moves forward. A value "" clears the property.
+// last-modified property moves forward. A value "" clears the property. An id merged away edits
+// its survivor; a new record replaces an archived one with the same id.
 func (s *Server) Put(objectType, id string, props map[string]string) {
 	typ := mustType(objectType)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	store := s.objects[typ]
-	rec := store.records[id]
+	rec := store.records[store.resolve(id)]
 	if rec == nil {
+		store.claim(id)
 		rec = &record{id: id, props: map[string]string{}, created: now()}
 		rec.props["hs_object_id"] = id
 		rec.props["createdate"] = formatTime(rec.created)
@@ -383,7 +405,8 @@ func (s *Server) Put(objectType, id string, props map[string]string) {
 	touch(typ, rec)
 }
 
-// Get returns a copy of the record's stored properties.
+// Get returns a copy of the live record's stored properties; an id merged away gives the
+// survivor's (whose hs_object_id tells), a deleted record none.
 func (s *Server) Get(objectType, id string) (map[string]string, bool) {
 	typ, ok := normalizeType(objectType)
 	if !ok {
@@ -391,7 +414,8 @@ func (s *Server) Get(objectType, id string) (map[string]string, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec := s.objects[typ].records[id]
+	store := s.objects[typ]
+	rec := store.records[store.resolve(id)]
 	if rec == nil {
 		return nil, false
 	}
@@ -400,21 +424,6 @@ func (s *Server) Get(objectType, id string) (map[string]string, bool) {
 		out[k] = v
 	}
 	return out, true
-}
-
-// Delete removes the record and its associations.
-func (s *Server) Delete(objectType, id string) {
-	typ := mustType(objectType)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.objects[typ].remove(id)
-	from := recordKey{typ, id}
-	for toType, links := range s.links[from] {
-		for toID := range links {
-			s.dropLink(recordKey{toType, toID}, typ, id)
-		}
-	}
-	delete(s.links, from)
 }
 
 // Associate links two records in both directions, using the documented type id for the reverse.
