@@ -14,14 +14,93 @@ import (
 	"github.com/caarlos0/env/v10"
 )
 
-// Temporal says where the worker and starter connect.
+// Temporal says where and how the worker and starter connect (docs/temporal-connection.md).
 type Temporal struct {
 	Address   string `env:"TEMPORAL_ADDRESS" envDefault:"localhost:7233"`
 	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
 	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"clientsuccess-sync"`
+	// TLS is "on" or "off"; empty means on as soon as any TEMPORAL_TLS_* file, the server name
+	// or an API key is set (see UseTLS).
+	TLS string `env:"TEMPORAL_TLS"`
+	// TLSCAFile is a PEM bundle of the CAs that may sign the server's certificate; empty means
+	// the system's roots (right for Temporal Cloud).
+	TLSCAFile string `env:"TEMPORAL_TLS_CA_FILE"`
+	// TLSServerName is the name the server's certificate must carry, when it is not the host
+	// of TEMPORAL_ADDRESS (an IP address, a load balancer's name).
+	TLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME"`
+	// TLSCertFile and TLSKeyFile are the client certificate and key for mTLS, both or neither.
+	// They are read again when either file changes, so a rotated certificate needs no restart.
+	TLSCertFile string `env:"TEMPORAL_TLS_CERT_FILE"`
+	TLSKeyFile  string `env:"TEMPORAL_TLS_KEY_FILE"`
+	// APIKey authenticates to Temporal Cloud (or any server taking bearer API keys); it implies
+	// TLS. It is removed from the environment once read (see LoadWorker for what that means).
+	APIKey string `env:"TEMPORAL_API_KEY,unset"`
 	// PayloadCodecKeys, when set, encrypts every payload: "kid1:base64key,kid0:base64key", 32-byte
 	// AES-256 keys, the first one encrypting. It is removed from the environment once read.
 	PayloadCodecKeys string `env:"PAYLOAD_CODEC_KEYS,unset"`
+	// PayloadCodecRequireEncryption ("true"/"false") makes decoding refuse payloads that are not
+	// encrypted, in the worker, the starter and the codec server. Text, like WriteBackDealID.
+	PayloadCodecRequireEncryption string `env:"PAYLOAD_CODEC_REQUIRE_ENCRYPTION" envDefault:"false"`
+}
+
+// UseTLS reports whether the connection to Temporal uses TLS: TEMPORAL_TLS when set, else
+// whether anything that only makes sense over TLS is configured.
+func (t Temporal) UseTLS() bool {
+	if on, set := parseSwitch(t.TLS); set {
+		return on
+	}
+	return t.TLSCAFile != "" || t.TLSServerName != "" || t.TLSCertFile != "" || t.TLSKeyFile != "" || t.APIKey != ""
+}
+
+// RequireEncryption reports whether PAYLOAD_CODEC_REQUIRE_ENCRYPTION is on (a malformed value
+// fails validation).
+func (t Temporal) RequireEncryption() bool {
+	on, _ := strconv.ParseBool(t.PayloadCodecRequireEncryption)
+	return on
+}
+
+// parseSwitch reads on/off/true/false (any case); set is false for an empty value.
+func parseSwitch(v string) (on, set bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true":
+		return true, true
+	case "off", "false":
+		return false, true
+	}
+	return false, false
+}
+
+func (t Temporal) validate() error {
+	if strings.TrimSpace(t.TLS) != "" {
+		if _, set := parseSwitch(t.TLS); !set {
+			return fmt.Errorf("configuration: TEMPORAL_TLS must be on or off, got %q", t.TLS)
+		}
+	}
+	if (t.TLSCertFile == "") != (t.TLSKeyFile == "") {
+		set, missing := "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE"
+		if t.TLSCertFile == "" {
+			set, missing = missing, set
+		}
+		return fmt.Errorf("configuration: %s is set but %s is not; a client certificate needs both", set, missing)
+	}
+	if !t.UseTLS() {
+		for _, s := range []struct{ name, value string }{
+			{"TEMPORAL_TLS_CA_FILE", t.TLSCAFile}, {"TEMPORAL_TLS_SERVER_NAME", t.TLSServerName},
+			{"TEMPORAL_TLS_CERT_FILE", t.TLSCertFile}, {"TEMPORAL_API_KEY", t.APIKey},
+		} {
+			if s.value != "" {
+				// An API key over plain text would be readable by anyone on the network.
+				return fmt.Errorf("configuration: TEMPORAL_TLS=off contradicts %s, which needs TLS", s.name)
+			}
+		}
+	}
+	if _, err := strconv.ParseBool(t.PayloadCodecRequireEncryption); err != nil {
+		return fmt.Errorf("configuration: PAYLOAD_CODEC_REQUIRE_ENCRYPTION must be true or false, got %q", t.PayloadCodecRequireEncryption)
+	}
+	if t.RequireEncryption() && t.PayloadCodecKeys == "" {
+		return errors.New("configuration: PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true needs PAYLOAD_CODEC_KEYS")
+	}
+	return nil
 }
 
 // CodecServer serves the payload codec to the Temporal Web UI.
@@ -115,6 +194,12 @@ type Worker struct {
 const Off = "off"
 
 // LoadWorker reads the worker configuration from the environment.
+//
+// Secrets (the `unset` tag) are removed from this process's environment once read: later
+// os.Getenv calls and child processes do not see them. That is all it does. /proc/<pid>/environ
+// keeps the environment the process was started with (unsetenv does not touch the kernel's
+// copy), readable by the same user and by root, and the container's or service's definition
+// (docker inspect, the pod spec, the unit file) still holds the values; docs/security.md.
 func LoadWorker() (Worker, error) {
 	// Each group is parsed on its own first, so a parse error can name its variable; all read
 	// one snapshot, because secrets are unset from the process environment once read.
@@ -144,7 +229,10 @@ func EnvAddress(addr string) string {
 // LoadTemporal reads only the Temporal connection, for the starter.
 func LoadTemporal() (Temporal, error) {
 	var t Temporal
-	return t, parse(&t, env.ToMap(os.Environ()))
+	if err := parse(&t, env.ToMap(os.Environ())); err != nil {
+		return Temporal{}, err
+	}
+	return t, t.validate()
 }
 
 // parse reads one flat struct, naming the environment variable when a value does not parse
@@ -170,6 +258,9 @@ func parse(v any, environ map[string]string) error {
 }
 
 func (c Worker) validate() error {
+	if err := c.Temporal.validate(); err != nil {
+		return err
+	}
 	switch c.HubSpot.APIFamily {
 	case "2026-03", "v3":
 	default:

@@ -148,3 +148,61 @@ func TestCodecSettings(t *testing.T) {
 	_, err = LoadWorker()
 	require.ErrorContains(t, err, "CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
 }
+
+func TestTemporalConnectionSettings(t *testing.T) {
+	t.Run("plain by default", func(t *testing.T) {
+		c, err := LoadTemporal()
+		require.NoError(t, err)
+		require.False(t, c.UseTLS())
+		require.False(t, c.RequireEncryption())
+	})
+	t.Run("any TLS setting or an API key turns TLS on", func(t *testing.T) {
+		for _, kv := range []map[string]string{
+			{"TEMPORAL_TLS": "on"},
+			{"TEMPORAL_TLS_CA_FILE": "/ca.pem"},
+			{"TEMPORAL_TLS_SERVER_NAME": "temporal.internal"},
+			{"TEMPORAL_TLS_CERT_FILE": "/c.pem", "TEMPORAL_TLS_KEY_FILE": "/k.pem"},
+			{"TEMPORAL_API_KEY": "temporal-api-secret"},
+		} {
+			setEnv(t, kv)
+			c, err := LoadTemporal()
+			require.NoError(t, err, kv)
+			require.True(t, c.UseTLS(), kv)
+			for k := range kv {
+				os.Unsetenv(k)
+			}
+		}
+	})
+	t.Run("the API key is read, then removed from the environment", func(t *testing.T) {
+		t.Setenv("TEMPORAL_API_KEY", "temporal-api-secret")
+		c, err := LoadTemporal()
+		require.NoError(t, err)
+		require.Equal(t, "temporal-api-secret", c.APIKey)
+		_, stillSet := os.LookupEnv("TEMPORAL_API_KEY")
+		require.False(t, stillSet)
+	})
+	for _, c := range []struct {
+		name     string
+		env      map[string]string
+		variable string
+	}{
+		{"cert without key", map[string]string{"TEMPORAL_TLS_CERT_FILE": "/c.pem"}, "TEMPORAL_TLS_KEY_FILE is not"},
+		{"key without cert", map[string]string{"TEMPORAL_TLS_KEY_FILE": "/k.pem"}, "TEMPORAL_TLS_CERT_FILE is not"},
+		{"TLS neither on nor off", map[string]string{"TEMPORAL_TLS": "maybe"}, "TEMPORAL_TLS"},
+		{"API key with TLS off", map[string]string{"TEMPORAL_TLS": "off", "TEMPORAL_API_KEY": "temporal-api-secret"}, "TEMPORAL_API_KEY"},
+		{"CA with TLS off", map[string]string{"TEMPORAL_TLS": "off", "TEMPORAL_TLS_CA_FILE": "/ca.pem"}, "TEMPORAL_TLS_CA_FILE"},
+		{"require encryption without keys", map[string]string{"PAYLOAD_CODEC_REQUIRE_ENCRYPTION": "true"}, "PAYLOAD_CODEC_KEYS"},
+		{"require encryption not a bool", map[string]string{"PAYLOAD_CODEC_REQUIRE_ENCRYPTION": "always"}, "PAYLOAD_CODEC_REQUIRE_ENCRYPTION"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			setEnv(t, c.env)
+			_, err := LoadTemporal()
+			require.ErrorContains(t, err, c.variable, "the starter names the setting")
+			require.NotContains(t, err.Error(), "secret")
+			setEnv(t, complete)
+			setEnv(t, c.env)
+			_, err = LoadWorker()
+			require.ErrorContains(t, err, c.variable, "the worker names the setting")
+		})
+	}
+}
