@@ -30,6 +30,7 @@ import (
 	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/payloadcrypt"
 	"github.com/cssync/cssync/internal/syncplan"
+	"github.com/cssync/cssync/internal/temporaltls"
 	"github.com/cssync/cssync/workflows"
 )
 
@@ -120,7 +121,7 @@ func dial(t config.Temporal, logger *slog.Logger, metrics client.MetricsHandler)
 	opts.MetricsHandler = metrics
 	c, err := client.Dial(opts)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", t.Address, t.Namespace, err)
+		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", t.Address, t.Namespace, temporaltls.Explain(err, t, opts.ConnectionOptions.TLS))
 	}
 	return c, nil
 }
@@ -133,6 +134,14 @@ func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, erro
 		HostPort:  t.Address,
 		Namespace: t.Namespace,
 		Logger:    tlog.NewStructuredLogger(logger),
+	}
+	tlsConfig, err := temporaltls.Config(t, logger)
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.ConnectionOptions.TLS = tlsConfig
+	if t.APIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
 	}
 	if t.PayloadCodecKeys == "" {
 		return opts, nil
