@@ -84,7 +84,7 @@ func explain(msg string, t config.Temporal) string {
 		return "TLS: Temporal's certificate has expired or is not valid yet"
 	case has("first record does not look like a TLS handshake"):
 		return "TLS: Temporal does not speak TLS at " + t.Address + "; use its TLS port, or TEMPORAL_TLS=off for a plain connection"
-	case !t.UseTLS() && has("context deadline exceeded"):
+	case !t.UseTLS() && has("error reading server preface: EOF", "context deadline exceeded"):
 		return "no answer over a plain connection; if Temporal at " + t.Address + " expects TLS, set TEMPORAL_TLS=on (and TEMPORAL_TLS_CA_FILE)"
 	}
 	return ""

@@ -199,6 +199,8 @@ func TestExplainNamesTheProblemAndTheSetting(t *testing.T) {
 			config.Temporal{TLS: "on", Address: "h:7233"}, "does not speak TLS at h:7233"},
 		{"TLS server, plain client", "context deadline exceeded while waiting for connections to become ready",
 			config.Temporal{Address: "h:7233"}, "set TEMPORAL_TLS=on"},
+		{"TLS server hangs up on a plain client", `"error reading server preface: EOF"`,
+			config.Temporal{Address: "h:7233"}, "if Temporal at h:7233 expects TLS, set TEMPORAL_TLS=on"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cause := errors.New(grpcPrefix + c.msg)
