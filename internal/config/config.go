@@ -105,10 +105,16 @@ func (t Temporal) validate() error {
 
 // CodecServer serves the payload codec to the Temporal Web UI.
 type CodecServer struct {
-	// Address turns the codec server on, e.g. ":8081"; empty leaves it off.
-	Address string `env:"CODEC_SERVER_ADDRESS"`
-	// Token is the bearer token the UI must send. It is removed from the environment once read.
+	// Address is where the codec server listens once Token turns it on; loopback by default, so
+	// a container or another host reaching it is a deliberate choice (e.g. "0.0.0.0:8081").
+	// Off in the environment turns it off; empty here means off.
+	Address string `env:"CODEC_SERVER_ADDRESS" envDefault:"127.0.0.1:8081"`
+	// Token is the bearer token the UI must send; setting it turns the codec server on. It is
+	// removed from the environment once read.
 	Token string `env:"CODEC_SERVER_TOKEN,unset"`
+	// MaxBodyBytes is the largest request body the codec server reads; larger ones get 413.
+	// The default holds a payload at Temporal's default 2 MB limit, base64 in JSON.
+	MaxBodyBytes int64 `env:"CODEC_SERVER_MAX_BODY_BYTES" envDefault:"4194304"`
 	// CORSOrigin is the Web UI's origin, allowed to call the codec server from the browser.
 	CORSOrigin string `env:"CODEC_CORS_ORIGIN" envDefault:"http://localhost:8233"`
 }
@@ -179,11 +185,12 @@ type Worker struct {
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
 	CodecServer   CodecServer
-	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off.
-	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:":8080"`
+	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off. Loopback
+	// by default: an orchestrator probing from outside the container sets e.g. "0.0.0.0:8080".
+	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:"127.0.0.1:8080"`
 	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
-	// turns it off.
-	MetricsAddress string `env:"METRICS_ADDRESS" envDefault:":9090"`
+	// turns it off. Loopback by default, like HealthAddress.
+	MetricsAddress string `env:"METRICS_ADDRESS" envDefault:"127.0.0.1:9090"`
 	// FieldMappingFile is a YAML field mapping (see internal/mapping); empty means the built-in
 	// mapping. It is read, and checked against HubSpot and ClientSuccess, at start-up.
 	FieldMappingFile string `env:"FIELD_MAPPING_FILE"`
@@ -210,10 +217,15 @@ func LoadWorker() (Worker, error) {
 			return Worker{}, err
 		}
 	}
-	for _, addr := range []*string{&c.HealthAddress, &c.MetricsAddress} {
+	for _, addr := range []*string{&c.HealthAddress, &c.MetricsAddress, &c.CodecServer.Address} {
 		if strings.EqualFold(strings.TrimSpace(*addr), Off) {
 			*addr = ""
 		}
+	}
+	// The codec server's default address applies once a token turns it on; an address set
+	// without a token is a mistake validate reports.
+	if environ["CODEC_SERVER_ADDRESS"] == "" && c.CodecServer.Token == "" {
+		c.CodecServer.Address = ""
 	}
 	return c, c.validate()
 }
@@ -306,7 +318,11 @@ func (c Worker) validate() error {
 		return fmt.Errorf("configuration: CLIENT_SOURCE must be \"deals\" or \"companies\", got %q", c.HubSpot.ClientSource)
 	}
 	if c.CodecServer.Address != "" && (c.Temporal.PayloadCodecKeys == "" || c.CodecServer.Token == "") {
-		return errors.New("configuration: CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
+		return fmt.Errorf("configuration: the codec server (CODEC_SERVER_ADDRESS=%s) needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN",
+			c.CodecServer.Address)
+	}
+	if c.CodecServer.MaxBodyBytes <= 0 {
+		return fmt.Errorf("configuration: CODEC_SERVER_MAX_BODY_BYTES must be positive, got %d", c.CodecServer.MaxBodyBytes)
 	}
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_SYNC_PROPERTY", c.HubSpot.SyncProperty},

@@ -33,8 +33,9 @@ func TestLoadWorkerDefaultsAndUnsetsSecrets(t *testing.T) {
 	require.Equal(t, "pat-secret", c.HubSpot.Token)
 	require.Equal(t, 9.0, c.HubSpot.RequestsPerSecond)
 	require.Equal(t, 4.0, c.HubSpot.SearchRequestsPerSecond)
-	require.Equal(t, ":8080", c.HealthAddress)
-	require.Equal(t, ":9090", c.MetricsAddress)
+	require.Equal(t, "127.0.0.1:8080", c.HealthAddress, "loopback unless told otherwise")
+	require.Equal(t, "127.0.0.1:9090", c.MetricsAddress)
+	require.Empty(t, c.CodecServer.Address, "no codec server without a token")
 	_, stillSet := os.LookupEnv("HUBSPOT_TOKEN")
 	require.False(t, stillSet, "the token is removed from the environment once read")
 	_, stillSet = os.LookupEnv("CLIENTSUCCESS_PASSWORD")
@@ -146,7 +147,32 @@ func TestCodecSettings(t *testing.T) {
 	setEnv(t, complete)
 	t.Setenv("CODEC_SERVER_ADDRESS", ":8081")
 	_, err = LoadWorker()
-	require.ErrorContains(t, err, "CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
+	require.ErrorContains(t, err, "(CODEC_SERVER_ADDRESS=:8081) needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
+
+	setEnv(t, complete)
+	os.Unsetenv("CODEC_SERVER_ADDRESS")
+	setEnv(t, map[string]string{"PAYLOAD_CODEC_KEYS": "k1:AAAA", "CODEC_SERVER_TOKEN": "codec-secret"})
+	c, err = LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:8081", c.CodecServer.Address, "the token turns the codec server on, on loopback")
+	require.Equal(t, int64(4<<20), c.CodecServer.MaxBodyBytes)
+
+	setEnv(t, complete)
+	setEnv(t, map[string]string{"PAYLOAD_CODEC_KEYS": "k1:AAAA", "CODEC_SERVER_TOKEN": "codec-secret", "CODEC_SERVER_ADDRESS": "off"})
+	c, err = LoadWorker()
+	require.NoError(t, err)
+	require.Empty(t, c.CodecServer.Address, "off turns it off")
+
+	setEnv(t, complete)
+	os.Unsetenv("CODEC_SERVER_ADDRESS")
+	t.Setenv("CODEC_SERVER_TOKEN", "codec-secret")
+	_, err = LoadWorker()
+	require.ErrorContains(t, err, "needs PAYLOAD_CODEC_KEYS", "a token alone turns on a server that cannot decode")
+
+	setEnv(t, complete)
+	t.Setenv("CODEC_SERVER_MAX_BODY_BYTES", "0")
+	_, err = LoadWorker()
+	require.ErrorContains(t, err, "CODEC_SERVER_MAX_BODY_BYTES must be positive")
 }
 
 func TestTemporalConnectionSettings(t *testing.T) {

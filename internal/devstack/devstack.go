@@ -151,6 +151,7 @@ func (f *Fakes) WorkerConfig(t config.Temporal) config.Worker {
 		},
 		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword,
 			ClientCacheTTL: time.Minute},
+		CodecServer: config.CodecServer{MaxBodyBytes: 4 << 20},
 	}
 }
 
@@ -182,8 +183,8 @@ func Env(c config.Worker) []string {
 		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
 		"CLIENTSUCCESS_CLIENT_CACHE_TTL=" + c.ClientSuccess.ClientCacheTTL.String(),
 		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
-		"CODEC_SERVER_ADDRESS=" + c.CodecServer.Address, "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
-		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin,
+		"CODEC_SERVER_ADDRESS=" + config.EnvAddress(c.CodecServer.Address), "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
+		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin, fmt.Sprintf("CODEC_SERVER_MAX_BODY_BYTES=%d", c.CodecServer.MaxBodyBytes),
 		"FIELD_MAPPING_FILE=" + c.FieldMappingFile,
 	}...)
 }

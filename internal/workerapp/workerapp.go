@@ -4,10 +4,8 @@ package workerapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -161,7 +159,7 @@ func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, erro
 	return opts, nil
 }
 
-// startCodecServer serves the payload codec for the Web UI when CODEC_SERVER_ADDRESS is set.
+// startCodecServer serves the payload codec for the Web UI when CODEC_SERVER_TOKEN turns it on.
 func startCodecServer(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) error {
 	if cfg.CodecServer.Address == "" {
 		return nil
@@ -170,23 +168,10 @@ func startCodecServer(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) e
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	srv := &http.Server{Handler: payloadcrypt.Handler(codec, cfg.CodecServer.Token, cfg.CodecServer.CORSOrigin), ReadHeaderTimeout: 5 * time.Second}
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			ln, err := net.Listen("tcp", cfg.CodecServer.Address)
-			if err != nil {
-				return fmt.Errorf("codec server on CODEC_SERVER_ADDRESS=%s: %w", cfg.CodecServer.Address, err)
-			}
-			logger.Info("codec server listening", "address", ln.Addr().String(), "corsOrigin", cfg.CodecServer.CORSOrigin, "activeKey", codec.ActiveKeyID())
-			go func() {
-				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					logger.Error("codec server stopped", "error", err)
-				}
-			}()
-			return nil
-		},
-		OnStop: srv.Shutdown,
-	})
+	limit := cfg.CodecServer.MaxBodyBytes
+	h := payloadcrypt.Handler(codec, cfg.CodecServer.Token, cfg.CodecServer.CORSOrigin, limit)
+	serve(lc, logger, h, limit, "CODEC_SERVER_ADDRESS", cfg.CodecServer.Address, "codec server",
+		"corsOrigin", cfg.CodecServer.CORSOrigin, "activeKey", codec.ActiveKeyID())
 	return nil
 }
 
@@ -221,7 +206,7 @@ func startHealth(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	serve(lc, logger, mux, "HEALTH_ADDRESS", cfg.HealthAddress, "health endpoint")
+	serve(lc, logger, mux, noBody, "HEALTH_ADDRESS", cfg.HealthAddress, "health endpoint")
 }
 
 // NewActivities builds the activities and their API clients from a configuration, outside fx,
