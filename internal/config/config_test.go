@@ -151,11 +151,12 @@ func TestCodecSettings(t *testing.T) {
 
 	setEnv(t, complete)
 	os.Unsetenv("CODEC_SERVER_ADDRESS")
-	setEnv(t, map[string]string{"PAYLOAD_CODEC_KEYS": "k1:AAAA", "CODEC_SERVER_TOKEN": "codec-secret"})
+	setEnv(t, map[string]string{"PAYLOAD_CODEC_KEYS": "k1:AAAA", "CODEC_SERVER_TOKEN": "codec-secret", "PAYLOAD_CODEC_REQUIRE_ENCRYPTION": "true"})
 	c, err = LoadWorker()
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:8081", c.CodecServer.Address, "the token turns the codec server on, on loopback")
 	require.Equal(t, int64(4<<20), c.CodecServer.MaxBodyBytes)
+	require.True(t, c.Temporal.RequireEncryption())
 
 	setEnv(t, complete)
 	setEnv(t, map[string]string{"PAYLOAD_CODEC_KEYS": "k1:AAAA", "CODEC_SERVER_TOKEN": "codec-secret", "CODEC_SERVER_ADDRESS": "off"})
@@ -170,6 +171,7 @@ func TestCodecSettings(t *testing.T) {
 	require.ErrorContains(t, err, "needs PAYLOAD_CODEC_KEYS", "a token alone turns on a server that cannot decode")
 
 	setEnv(t, complete)
+	os.Unsetenv("PAYLOAD_CODEC_REQUIRE_ENCRYPTION")
 	t.Setenv("CODEC_SERVER_MAX_BODY_BYTES", "0")
 	_, err = LoadWorker()
 	require.ErrorContains(t, err, "CODEC_SERVER_MAX_BODY_BYTES must be positive")

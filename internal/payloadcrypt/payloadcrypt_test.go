@@ -107,6 +107,61 @@ func TestHandler(t *testing.T) {
 	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), "other origins get no CORS grant")
 }
 
+func TestRefuseUnencrypted(t *testing.T) {
+	c, err := ParseKeys("k0:" + key(1))
+	require.NoError(t, err)
+	strict := c.RefuseUnencrypted()
+	plain := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`{"email":"bh@hubspot.com"}`)}}
+	_, err = strict.Decode(plain)
+	require.ErrorContains(t, err, `refused a payload that is not encrypted (encoding "json/plain"): PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true`)
+	require.NotContains(t, err.Error(), "bh@hubspot.com", "the refusal does not echo the payload")
+	pass, err := c.Decode(plain)
+	require.NoError(t, err, "the codec it was made from still passes plain payloads through")
+	require.Equal(t, plain, pass)
+
+	enc, err := strict.Encode(plain)
+	require.NoError(t, err)
+	dec, err := strict.Decode(enc)
+	require.NoError(t, err, "encrypted payloads still decode")
+	require.Equal(t, plain[0].Data, dec[0].Data)
+}
+
+func decodeRequest(t *testing.T, url string, payloads []*commonpb.Payload) *http.Response {
+	t.Helper()
+	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: payloads})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, url+"/default/decode", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer codec-token")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestHandlerRequiringEncryptionRefusesPlainPayloads(t *testing.T) {
+	c, err := ParseKeys("k0:" + key(1))
+	require.NoError(t, err)
+	srv := httptest.NewServer(Handler(c.RefuseUnencrypted(), "codec-token", "", 1<<20))
+	defer srv.Close()
+	plain := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"Brian"`)}}
+
+	resp := decodeRequest(t, srv.URL, plain)
+	msg, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, string(msg), "not encrypted")
+	require.Contains(t, string(msg), "PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true")
+
+	enc, err := c.Encode(plain)
+	require.NoError(t, err)
+	resp = decodeRequest(t, srv.URL, enc)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var out commonpb.Payloads
+	raw, _ := io.ReadAll(resp.Body)
+	require.NoError(t, protojson.Unmarshal(raw, &out))
+	require.Equal(t, `"Brian"`, string(out.Payloads[0].Data))
+}
+
 // zeros is an endless body that costs no memory to send.
 type zeros struct{ left int64 }
 

@@ -13,8 +13,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cssync/cssync/internal/config"
 )
@@ -42,7 +44,7 @@ func TestServersHaveTimeoutsAndABodyLimit(t *testing.T) {
 }
 
 // TestCodecServerWiring starts the codec server as the worker does: on the configured address,
-// with the configured body limit.
+// with the configured body limit, refusing unencrypted payloads when required.
 func TestCodecServerWiring(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -50,6 +52,7 @@ func TestCodecServerWiring(t *testing.T) {
 	require.NoError(t, ln.Close())
 	var cfg config.Worker
 	cfg.Temporal.PayloadCodecKeys = "k0:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+	cfg.Temporal.PayloadCodecRequireEncryption = "true"
 	cfg.CodecServer = config.CodecServer{Address: addr, Token: "codec-token", MaxBodyBytes: 2048}
 	app := fxtest.New(t, fx.Supply(cfg, slog.New(slog.DiscardHandler)), fx.Invoke(startCodecServer))
 	app.RequireStart()
@@ -65,6 +68,12 @@ func TestCodecServerWiring(t *testing.T) {
 		msg, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(msg)
 	}
-	status, _ := post([]byte(`{"payloads":[{"data":"` + strings.Repeat("A", 4096) + `"}]}`))
+	plain, err := protojson.Marshal(&commonpb.Payloads{Payloads: []*commonpb.Payload{
+		{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"x"`)}}})
+	require.NoError(t, err)
+	status, msg := post(plain)
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Contains(t, msg, "PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true")
+	status, _ = post([]byte(`{"payloads":[{"data":"` + strings.Repeat("A", 4096) + `"}]}`))
 	require.Equal(t, http.StatusRequestEntityTooLarge, status)
 }

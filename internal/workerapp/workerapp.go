@@ -144,14 +144,16 @@ func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, erro
 	if t.PayloadCodecKeys == "" {
 		return opts, nil
 	}
-	codec, err := payloadcrypt.ParseKeys(t.PayloadCodecKeys)
+	codec, inbound, err := payloadCodecs(t)
 	if err != nil {
-		return client.Options{}, fmt.Errorf("configuration: %w", err)
+		return client.Options{}, err
 	}
+	// The interceptor decodes every payload arriving from Temporal before the data converter
+	// sees it, so it is where unencrypted ones are refused; the converter gets them decrypted.
 	dc := codec.DataConverter()
 	opts.DataConverter = dc
 	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
-	rest, err := converter.NewPayloadCodecGRPCClientInterceptor(converter.PayloadCodecGRPCClientInterceptorOptions{Codecs: []converter.PayloadCodec{codec}})
+	rest, err := converter.NewPayloadCodecGRPCClientInterceptor(converter.PayloadCodecGRPCClientInterceptorOptions{Codecs: []converter.PayloadCodec{inbound}})
 	if err != nil {
 		return client.Options{}, err
 	}
@@ -159,19 +161,33 @@ func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, erro
 	return opts, nil
 }
 
+// payloadCodecs is the codec of PAYLOAD_CODEC_KEYS, and the same codec for payloads as they
+// arrive from Temporal or the Web UI: refusing unencrypted ones when
+// PAYLOAD_CODEC_REQUIRE_ENCRYPTION is on.
+func payloadCodecs(t config.Temporal) (codec, inbound *payloadcrypt.Codec, err error) {
+	codec, err = payloadcrypt.ParseKeys(t.PayloadCodecKeys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuration: %w", err)
+	}
+	if t.RequireEncryption() {
+		return codec, codec.RefuseUnencrypted(), nil
+	}
+	return codec, codec, nil
+}
+
 // startCodecServer serves the payload codec for the Web UI when CODEC_SERVER_TOKEN turns it on.
 func startCodecServer(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) error {
 	if cfg.CodecServer.Address == "" {
 		return nil
 	}
-	codec, err := payloadcrypt.ParseKeys(cfg.Temporal.PayloadCodecKeys)
+	_, codec, err := payloadCodecs(cfg.Temporal)
 	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
+		return err
 	}
 	limit := cfg.CodecServer.MaxBodyBytes
 	h := payloadcrypt.Handler(codec, cfg.CodecServer.Token, cfg.CodecServer.CORSOrigin, limit)
 	serve(lc, logger, h, limit, "CODEC_SERVER_ADDRESS", cfg.CodecServer.Address, "codec server",
-		"corsOrigin", cfg.CodecServer.CORSOrigin, "activeKey", codec.ActiveKeyID())
+		"corsOrigin", cfg.CodecServer.CORSOrigin, "activeKey", codec.ActiveKeyID(), "requireEncryption", cfg.Temporal.RequireEncryption())
 	return nil
 }
 
