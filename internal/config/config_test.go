@@ -1,7 +1,11 @@
 package config
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -233,4 +237,29 @@ func TestTemporalConnectionSettings(t *testing.T) {
 			require.ErrorContains(t, err, c.variable, "the worker names the setting")
 		})
 	}
+}
+
+// TestRemovedSecretsStayInProcEnviron pins down what "removed from the environment once read"
+// means, so the documentation promises no more: os.Getenv no longer sees the secret, but
+// /proc/<pid>/environ, the environment the process was started with, still holds it.
+func TestRemovedSecretsStayInProcEnviron(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	const probe = "pat-environ-probe-secret"
+	if os.Getenv("CSSYNC_ENVIRON_CHILD") == "1" {
+		if _, err := LoadWorker(); err != nil {
+			fmt.Println("load:", err)
+			return
+		}
+		environ, err := os.ReadFile("/proc/self/environ")
+		fmt.Printf("getenv=%q proc-environ-holds-it=%v read-error=%v\n", os.Getenv("HUBSPOT_TOKEN"), bytes.Contains(environ, []byte(probe)), err)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRemovedSecretsStayInProcEnviron$", "-test.v")
+	cmd.Env = append(os.Environ(), "CSSYNC_ENVIRON_CHILD=1", "HUBSPOT_TOKEN="+probe,
+		"CLIENTSUCCESS_USERNAME=u@x.com", "CLIENTSUCCESS_PASSWORD=cs-secret")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), `getenv="" proc-environ-holds-it=true read-error=<nil>`)
 }
