@@ -33,10 +33,10 @@ type Temporal struct {
 	TLSCertFile string `env:"TEMPORAL_TLS_CERT_FILE"`
 	TLSKeyFile  string `env:"TEMPORAL_TLS_KEY_FILE"`
 	// APIKey authenticates to Temporal Cloud (or any server taking bearer API keys); it implies
-	// TLS. It is removed from the environment once read (see LoadWorker for what that means).
+	// TLS. Unset from the process environment once read (LoadWorker: what that does not cover).
 	APIKey string `env:"TEMPORAL_API_KEY,unset"`
 	// PayloadCodecKeys, when set, encrypts every payload: "kid1:base64key,kid0:base64key", 32-byte
-	// AES-256 keys, the first one encrypting. It is removed from the environment once read.
+	// AES-256 keys, the first one encrypting. Unset from the process environment once read (see LoadWorker).
 	PayloadCodecKeys string `env:"PAYLOAD_CODEC_KEYS,unset"`
 	// PayloadCodecRequireEncryption ("true"/"false") makes decoding refuse payloads that are not
 	// encrypted, in the worker, the starter and the codec server. Text, like WriteBackDealID.
@@ -110,7 +110,7 @@ type CodecServer struct {
 	// Off in the environment turns it off; empty here means off.
 	Address string `env:"CODEC_SERVER_ADDRESS" envDefault:"127.0.0.1:8081"`
 	// Token is the bearer token the UI must send; setting it turns the codec server on. It is
-	// removed from the environment once read.
+	// unset from the process environment once read (see LoadWorker).
 	Token string `env:"CODEC_SERVER_TOKEN,unset"`
 	// MaxBodyBytes is the largest request body the codec server reads; larger ones get 413.
 	// The default holds a payload at Temporal's default 2 MB limit, base64 in JSON.
@@ -122,7 +122,7 @@ type CodecServer struct {
 // HubSpot holds the HubSpot connection and the contact properties the sync reads.
 type HubSpot struct {
 	BaseURL string `env:"HUBSPOT_BASE_URL" envDefault:"https://api.hubapi.com"`
-	// Token is a private-app token or service key. It is removed from the environment once read.
+	// Token is a private-app token or service key. Unset from the process environment once read (see LoadWorker).
 	Token string `env:"HUBSPOT_TOKEN,required,notEmpty,unset"`
 	// APIFamily picks the path family: "2026-03" (date-versioned) or "v3" (numbered).
 	APIFamily string `env:"HUBSPOT_API_FAMILY" envDefault:"2026-03"`
@@ -169,7 +169,7 @@ func (h HubSpot) WriteBack() bool {
 type ClientSuccess struct {
 	BaseURL  string `env:"CLIENTSUCCESS_BASE_URL" envDefault:"https://api.clientsuccess.com/v1"`
 	Username string `env:"CLIENTSUCCESS_USERNAME,required,notEmpty"`
-	// Password is removed from the environment once read.
+	// Password is unset from the process environment once read (see LoadWorker).
 	Password string `env:"CLIENTSUCCESS_PASSWORD,required,notEmpty,unset"`
 	// RequestsPerSecond paces every ClientSuccess call of this worker process (no limit is
 	// published; ask ClientSuccess what your account tolerates).

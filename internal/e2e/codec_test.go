@@ -94,7 +94,8 @@ func TestPayloadCodecKeepsPIIOutOfHistory(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(raw), "moved Brian Halligan", "the codec server decodes the recorded result")
 
-	resp, data = decode(&commonpb.Payloads{Payloads: []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"x"`)}}})
+	plain := &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"x"`)}
+	resp, data = decode(&commonpb.Payloads{Payloads: []*commonpb.Payload{plain}})
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 	require.Contains(t, string(data), "PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true", "a plain payload is refused")
 

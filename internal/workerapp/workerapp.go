@@ -119,7 +119,8 @@ func dial(t config.Temporal, logger *slog.Logger, metrics client.MetricsHandler)
 	opts.MetricsHandler = metrics
 	c, err := client.Dial(opts)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", t.Address, t.Namespace, temporaltls.Explain(err, t, opts.ConnectionOptions.TLS))
+		err = temporaltls.Explain(err, t, opts.ConnectionOptions.TLS)
+		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", t.Address, t.Namespace, err)
 	}
 	return c, nil
 }
@@ -153,7 +154,8 @@ func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, erro
 	dc := codec.DataConverter()
 	opts.DataConverter = dc
 	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
-	rest, err := converter.NewPayloadCodecGRPCClientInterceptor(converter.PayloadCodecGRPCClientInterceptorOptions{Codecs: []converter.PayloadCodec{inbound}})
+	rest, err := converter.NewPayloadCodecGRPCClientInterceptor(
+		converter.PayloadCodecGRPCClientInterceptorOptions{Codecs: []converter.PayloadCodec{inbound}})
 	if err != nil {
 		return client.Options{}, err
 	}
