@@ -172,10 +172,7 @@ func TestMTLSRequiredRefusesClientWithoutCertificate(t *testing.T) {
 	s := newStack(t)
 	s.seedExample()
 	certs := newClusterCerts(t)
-	proxy := startTLSProxy(t, devServer.FrontendHostPort(), &tls.Config{
-		Certificates: []tls.Certificate{certs.server},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: certs.ca.Pool(),
-	})
+	proxy := startTLSProxy(t, devServer.FrontendHostPort(), certs.ca.MTLSServer(t, clusterName))
 	s.cfg.Temporal.Address = proxy.addr
 	s.cfg.Temporal.TLSCAFile, s.cfg.Temporal.TLSServerName = certs.caFile, clusterName
 	const refusal = "TLS: Temporal requires a client certificate (mTLS); set TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE"

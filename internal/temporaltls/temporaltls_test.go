@@ -135,10 +135,7 @@ func TestBadFilesNameTheSetting(t *testing.T) {
 // the next handshake presents the new one, and a half-written rotation keeps the previous one.
 func TestClientCertificateFollowsItsFiles(t *testing.T) {
 	ca := testcerts.NewCA(t, "CA")
-	addr := server(t, &tls.Config{
-		Certificates: []tls.Certificate{ca.Server(t, "127.0.0.1").TLS(t)},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: ca.Pool(),
-	})
+	addr := server(t, ca.MTLSServer(t, "127.0.0.1"))
 	dir := t.TempDir()
 	first := ca.Client(t, "first")
 	certFile := testcerts.Write(t, dir, "cert.pem", first.CertPEM)
@@ -218,10 +215,7 @@ func TestExplainNamesTheProblemAndTheSetting(t *testing.T) {
 // certificate can reach gRPC as a bare broken pipe; Explain then asks the server itself.
 func TestExplainAsksTheServerWhenGRPCSaysLittle(t *testing.T) {
 	ca := testcerts.NewCA(t, "CA")
-	addr := server(t, &tls.Config{
-		Certificates: []tls.Certificate{ca.Server(t, "127.0.0.1").TLS(t)},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: ca.Pool(),
-	})
+	addr := server(t, ca.MTLSServer(t, "127.0.0.1"))
 	tc := config.Temporal{Address: addr, TLSCAFile: testcerts.Write(t, t.TempDir(), "ca.pem", ca.PEM)}
 	cfg, err := Config(tc, quiet())
 	require.NoError(t, err)

@@ -79,6 +79,16 @@ func (ca *CA) Server(tb testing.TB, hosts ...string) Pair {
 	return ca.sign(tb, tmpl)
 }
 
+// MTLSServer is a server configuration for hosts that requires a client certificate this CA
+// signed.
+func (ca *CA) MTLSServer(tb testing.TB, hosts ...string) *tls.Config {
+	tb.Helper()
+	return &tls.Config{
+		Certificates: []tls.Certificate{ca.Server(tb, hosts...).TLS(tb)},
+		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: ca.Pool(),
+	}
+}
+
 // Client signs a client certificate with the common name cn.
 func (ca *CA) Client(tb testing.TB, cn string) Pair {
 	tb.Helper()

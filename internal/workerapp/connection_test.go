@@ -64,10 +64,7 @@ func TestAPIKeyIsSentOverTLSAndNeverShown(t *testing.T) {
 
 func TestMTLSRefusalIsExplained(t *testing.T) {
 	ca := testcerts.NewCA(t, "CA")
-	srv := startGRPC(t, &tls.Config{
-		Certificates: []tls.Certificate{ca.Server(t, "127.0.0.1").TLS(t)},
-		ClientAuth:   tls.RequireAndVerifyClientCert, ClientCAs: ca.Pool(),
-	})
+	srv := startGRPC(t, ca.MTLSServer(t, "127.0.0.1"))
 	dir := t.TempDir()
 	tc := config.Temporal{Address: srv.addr, Namespace: "default", TLSCAFile: testcerts.Write(t, dir, "ca.pem", ca.PEM)}
 	_, err := Dial(tc, NewLogger())
