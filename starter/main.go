@@ -9,7 +9,8 @@
 //	starter pause|unpause [-note …] pause or unpause the schedule
 //	starter trigger                 run the scheduled sync (clients, then contacts) now
 //
-// It reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE from the environment.
+// It reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE from the environment, and
+// the same TLS, API key and payload codec settings as the worker (docs/temporal-connection.md).
 package main
 
 import (

@@ -92,6 +92,17 @@ func TestComposeFile(t *testing.T) {
 		}
 	})
 
+	t.Run("the production worker can be pointed at any Temporal from .env", func(t *testing.T) {
+		all := map[string]bool{}
+		envTags(reflect.TypeOf(config.Temporal{}), all, map[string]bool{})
+		for k := range all {
+			if strings.HasPrefix(k, "TEMPORAL_") && k != "TEMPORAL_TASK_QUEUE" {
+				v := c.Services["worker"].Environment[k]
+				require.True(t, strings.HasPrefix(v, "${"+k+":-"), "service worker: %s should come from .env, got %q", k, v)
+			}
+		}
+	})
+
 	t.Run("the namespace gets the search attributes", func(t *testing.T) {
 		script := strings.Join(c.Services["temporal-namespace"].Command, "\n")
 		// The CLI pairs each --name with the --type after it (verified on CLI v1.5.1: a single

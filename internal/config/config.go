@@ -14,22 +14,107 @@ import (
 	"github.com/caarlos0/env/v10"
 )
 
-// Temporal says where the worker and starter connect.
+// Temporal says where and how the worker and starter connect (docs/temporal-connection.md).
 type Temporal struct {
 	Address   string `env:"TEMPORAL_ADDRESS" envDefault:"localhost:7233"`
 	Namespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
 	TaskQueue string `env:"TEMPORAL_TASK_QUEUE" envDefault:"clientsuccess-sync"`
+	// TLS is "on" or "off"; empty means on as soon as any TEMPORAL_TLS_* file, the server name
+	// or an API key is set (see UseTLS).
+	TLS string `env:"TEMPORAL_TLS"`
+	// TLSCAFile is a PEM bundle of the CAs that may sign the server's certificate; empty means
+	// the system's roots (right for Temporal Cloud).
+	TLSCAFile string `env:"TEMPORAL_TLS_CA_FILE"`
+	// TLSServerName is the name the server's certificate must carry, when it is not the host
+	// of TEMPORAL_ADDRESS (an IP address, a load balancer's name).
+	TLSServerName string `env:"TEMPORAL_TLS_SERVER_NAME"`
+	// TLSCertFile and TLSKeyFile are the client certificate and key for mTLS, both or neither.
+	// They are read again when either file changes, so a rotated certificate needs no restart.
+	TLSCertFile string `env:"TEMPORAL_TLS_CERT_FILE"`
+	TLSKeyFile  string `env:"TEMPORAL_TLS_KEY_FILE"`
+	// APIKey authenticates to Temporal Cloud (or any server taking bearer API keys); it implies
+	// TLS. Unset from the process environment once read (LoadWorker: what that does not cover).
+	APIKey string `env:"TEMPORAL_API_KEY,unset"`
 	// PayloadCodecKeys, when set, encrypts every payload: "kid1:base64key,kid0:base64key", 32-byte
-	// AES-256 keys, the first one encrypting. It is removed from the environment once read.
+	// AES-256 keys, the first one encrypting. Unset from the process environment once read (see LoadWorker).
 	PayloadCodecKeys string `env:"PAYLOAD_CODEC_KEYS,unset"`
+	// PayloadCodecRequireEncryption ("true"/"false") makes decoding refuse payloads that are not
+	// encrypted, in the worker, the starter and the codec server. Text, like WriteBackDealID.
+	PayloadCodecRequireEncryption string `env:"PAYLOAD_CODEC_REQUIRE_ENCRYPTION" envDefault:"false"`
+}
+
+// UseTLS reports whether the connection to Temporal uses TLS: TEMPORAL_TLS when set, else
+// whether anything that only makes sense over TLS is configured.
+func (t Temporal) UseTLS() bool {
+	if on, set := parseSwitch(t.TLS); set {
+		return on
+	}
+	return t.TLSCAFile != "" || t.TLSServerName != "" || t.TLSCertFile != "" || t.TLSKeyFile != "" || t.APIKey != ""
+}
+
+// RequireEncryption reports whether PAYLOAD_CODEC_REQUIRE_ENCRYPTION is on (a malformed value
+// fails validation).
+func (t Temporal) RequireEncryption() bool {
+	on, _ := strconv.ParseBool(t.PayloadCodecRequireEncryption)
+	return on
+}
+
+// parseSwitch reads on/off/true/false (any case); set is false for an empty value.
+func parseSwitch(v string) (on, set bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "on", "true":
+		return true, true
+	case "off", "false":
+		return false, true
+	}
+	return false, false
+}
+
+func (t Temporal) validate() error {
+	if strings.TrimSpace(t.TLS) != "" {
+		if _, set := parseSwitch(t.TLS); !set {
+			return fmt.Errorf("configuration: TEMPORAL_TLS must be on or off, got %q", t.TLS)
+		}
+	}
+	if (t.TLSCertFile == "") != (t.TLSKeyFile == "") {
+		set, missing := "TEMPORAL_TLS_CERT_FILE", "TEMPORAL_TLS_KEY_FILE"
+		if t.TLSCertFile == "" {
+			set, missing = missing, set
+		}
+		return fmt.Errorf("configuration: %s is set but %s is not; a client certificate needs both", set, missing)
+	}
+	if !t.UseTLS() {
+		for _, s := range []struct{ name, value string }{
+			{"TEMPORAL_TLS_CA_FILE", t.TLSCAFile}, {"TEMPORAL_TLS_SERVER_NAME", t.TLSServerName},
+			{"TEMPORAL_TLS_CERT_FILE", t.TLSCertFile}, {"TEMPORAL_API_KEY", t.APIKey},
+		} {
+			if s.value != "" {
+				// An API key over plain text would be readable by anyone on the network.
+				return fmt.Errorf("configuration: TEMPORAL_TLS=off contradicts %s, which needs TLS", s.name)
+			}
+		}
+	}
+	if _, err := strconv.ParseBool(t.PayloadCodecRequireEncryption); err != nil {
+		return fmt.Errorf("configuration: PAYLOAD_CODEC_REQUIRE_ENCRYPTION must be true or false, got %q", t.PayloadCodecRequireEncryption)
+	}
+	if t.RequireEncryption() && t.PayloadCodecKeys == "" {
+		return errors.New("configuration: PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true needs PAYLOAD_CODEC_KEYS")
+	}
+	return nil
 }
 
 // CodecServer serves the payload codec to the Temporal Web UI.
 type CodecServer struct {
-	// Address turns the codec server on, e.g. ":8081"; empty leaves it off.
-	Address string `env:"CODEC_SERVER_ADDRESS"`
-	// Token is the bearer token the UI must send. It is removed from the environment once read.
+	// Address is where the codec server listens once Token turns it on; loopback by default, so
+	// a container or another host reaching it is a deliberate choice (e.g. "0.0.0.0:8081").
+	// Off in the environment turns it off; empty here means off.
+	Address string `env:"CODEC_SERVER_ADDRESS" envDefault:"127.0.0.1:8081"`
+	// Token is the bearer token the UI must send; setting it turns the codec server on. It is
+	// unset from the process environment once read (see LoadWorker).
 	Token string `env:"CODEC_SERVER_TOKEN,unset"`
+	// MaxBodyBytes is the largest request body the codec server reads; larger ones get 413.
+	// The default holds a payload at Temporal's default 2 MB limit, base64 in JSON.
+	MaxBodyBytes int64 `env:"CODEC_SERVER_MAX_BODY_BYTES" envDefault:"4194304"`
 	// CORSOrigin is the Web UI's origin, allowed to call the codec server from the browser.
 	CORSOrigin string `env:"CODEC_CORS_ORIGIN" envDefault:"http://localhost:8233"`
 }
@@ -37,7 +122,7 @@ type CodecServer struct {
 // HubSpot holds the HubSpot connection and the contact properties the sync reads.
 type HubSpot struct {
 	BaseURL string `env:"HUBSPOT_BASE_URL" envDefault:"https://api.hubapi.com"`
-	// Token is a private-app token or service key. It is removed from the environment once read.
+	// Token is a private-app token or service key. Unset from the process environment once read (see LoadWorker).
 	Token string `env:"HUBSPOT_TOKEN,required,notEmpty,unset"`
 	// APIFamily picks the path family: "2026-03" (date-versioned) or "v3" (numbered).
 	APIFamily string `env:"HUBSPOT_API_FAMILY" envDefault:"2026-03"`
@@ -84,7 +169,7 @@ func (h HubSpot) WriteBack() bool {
 type ClientSuccess struct {
 	BaseURL  string `env:"CLIENTSUCCESS_BASE_URL" envDefault:"https://api.clientsuccess.com/v1"`
 	Username string `env:"CLIENTSUCCESS_USERNAME,required,notEmpty"`
-	// Password is removed from the environment once read.
+	// Password is unset from the process environment once read (see LoadWorker).
 	Password string `env:"CLIENTSUCCESS_PASSWORD,required,notEmpty,unset"`
 	// RequestsPerSecond paces every ClientSuccess call of this worker process (no limit is
 	// published; ask ClientSuccess what your account tolerates).
@@ -100,11 +185,12 @@ type Worker struct {
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
 	CodecServer   CodecServer
-	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off.
-	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:":8080"`
+	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off. Loopback
+	// by default: an orchestrator probing from outside the container sets e.g. "0.0.0.0:8080".
+	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:"127.0.0.1:8080"`
 	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
-	// turns it off.
-	MetricsAddress string `env:"METRICS_ADDRESS" envDefault:":9090"`
+	// turns it off. Loopback by default, like HealthAddress.
+	MetricsAddress string `env:"METRICS_ADDRESS" envDefault:"127.0.0.1:9090"`
 	// FieldMappingFile is a YAML field mapping (see internal/mapping); empty means the built-in
 	// mapping. It is read, and checked against HubSpot and ClientSuccess, at start-up.
 	FieldMappingFile string `env:"FIELD_MAPPING_FILE"`
@@ -115,6 +201,12 @@ type Worker struct {
 const Off = "off"
 
 // LoadWorker reads the worker configuration from the environment.
+//
+// Secrets (the `unset` tag) are removed from this process's environment once read: later
+// os.Getenv calls and child processes do not see them. That is all it does. /proc/<pid>/environ
+// keeps the environment the process was started with (unsetenv does not touch the kernel's
+// copy), readable by the same user and by root, and the container's or service's definition
+// (docker inspect, the pod spec, the unit file) still holds the values; docs/security.md.
 func LoadWorker() (Worker, error) {
 	// Each group is parsed on its own first, so a parse error can name its variable; all read
 	// one snapshot, because secrets are unset from the process environment once read.
@@ -125,10 +217,15 @@ func LoadWorker() (Worker, error) {
 			return Worker{}, err
 		}
 	}
-	for _, addr := range []*string{&c.HealthAddress, &c.MetricsAddress} {
+	for _, addr := range []*string{&c.HealthAddress, &c.MetricsAddress, &c.CodecServer.Address} {
 		if strings.EqualFold(strings.TrimSpace(*addr), Off) {
 			*addr = ""
 		}
+	}
+	// The codec server's default address applies once a token turns it on; an address set
+	// without a token is a mistake validate reports.
+	if environ["CODEC_SERVER_ADDRESS"] == "" && c.CodecServer.Token == "" {
+		c.CodecServer.Address = ""
 	}
 	return c, c.validate()
 }
@@ -144,7 +241,10 @@ func EnvAddress(addr string) string {
 // LoadTemporal reads only the Temporal connection, for the starter.
 func LoadTemporal() (Temporal, error) {
 	var t Temporal
-	return t, parse(&t, env.ToMap(os.Environ()))
+	if err := parse(&t, env.ToMap(os.Environ())); err != nil {
+		return Temporal{}, err
+	}
+	return t, t.validate()
 }
 
 // parse reads one flat struct, naming the environment variable when a value does not parse
@@ -170,6 +270,9 @@ func parse(v any, environ map[string]string) error {
 }
 
 func (c Worker) validate() error {
+	if err := c.Temporal.validate(); err != nil {
+		return err
+	}
 	switch c.HubSpot.APIFamily {
 	case "2026-03", "v3":
 	default:
@@ -215,7 +318,11 @@ func (c Worker) validate() error {
 		return fmt.Errorf("configuration: CLIENT_SOURCE must be \"deals\" or \"companies\", got %q", c.HubSpot.ClientSource)
 	}
 	if c.CodecServer.Address != "" && (c.Temporal.PayloadCodecKeys == "" || c.CodecServer.Token == "") {
-		return errors.New("configuration: CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
+		return fmt.Errorf("configuration: the codec server (CODEC_SERVER_ADDRESS=%s) needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN",
+			c.CodecServer.Address)
+	}
+	if c.CodecServer.MaxBodyBytes <= 0 {
+		return fmt.Errorf("configuration: CODEC_SERVER_MAX_BODY_BYTES must be positive, got %d", c.CodecServer.MaxBodyBytes)
 	}
 	for _, s := range []struct{ name, value string }{
 		{"HUBSPOT_SYNC_PROPERTY", c.HubSpot.SyncProperty},

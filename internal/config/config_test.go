@@ -1,7 +1,11 @@
 package config
 
 import (
+	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -33,8 +37,9 @@ func TestLoadWorkerDefaultsAndUnsetsSecrets(t *testing.T) {
 	require.Equal(t, "pat-secret", c.HubSpot.Token)
 	require.Equal(t, 9.0, c.HubSpot.RequestsPerSecond)
 	require.Equal(t, 4.0, c.HubSpot.SearchRequestsPerSecond)
-	require.Equal(t, ":8080", c.HealthAddress)
-	require.Equal(t, ":9090", c.MetricsAddress)
+	require.Equal(t, "127.0.0.1:8080", c.HealthAddress, "loopback unless told otherwise")
+	require.Equal(t, "127.0.0.1:9090", c.MetricsAddress)
+	require.Empty(t, c.CodecServer.Address, "no codec server without a token")
 	_, stillSet := os.LookupEnv("HUBSPOT_TOKEN")
 	require.False(t, stillSet, "the token is removed from the environment once read")
 	_, stillSet = os.LookupEnv("CLIENTSUCCESS_PASSWORD")
@@ -146,5 +151,115 @@ func TestCodecSettings(t *testing.T) {
 	setEnv(t, complete)
 	t.Setenv("CODEC_SERVER_ADDRESS", ":8081")
 	_, err = LoadWorker()
-	require.ErrorContains(t, err, "CODEC_SERVER_ADDRESS needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
+	require.ErrorContains(t, err, "(CODEC_SERVER_ADDRESS=:8081) needs PAYLOAD_CODEC_KEYS and CODEC_SERVER_TOKEN")
+
+	setEnv(t, complete)
+	os.Unsetenv("CODEC_SERVER_ADDRESS")
+	setEnv(t, map[string]string{"PAYLOAD_CODEC_KEYS": "k1:AAAA", "CODEC_SERVER_TOKEN": "codec-secret", "PAYLOAD_CODEC_REQUIRE_ENCRYPTION": "true"})
+	c, err = LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:8081", c.CodecServer.Address, "the token turns the codec server on, on loopback")
+	require.Equal(t, int64(4<<20), c.CodecServer.MaxBodyBytes)
+	require.True(t, c.Temporal.RequireEncryption())
+
+	setEnv(t, complete)
+	setEnv(t, map[string]string{"PAYLOAD_CODEC_KEYS": "k1:AAAA", "CODEC_SERVER_TOKEN": "codec-secret", "CODEC_SERVER_ADDRESS": "off"})
+	c, err = LoadWorker()
+	require.NoError(t, err)
+	require.Empty(t, c.CodecServer.Address, "off turns it off")
+
+	setEnv(t, complete)
+	os.Unsetenv("CODEC_SERVER_ADDRESS")
+	t.Setenv("CODEC_SERVER_TOKEN", "codec-secret")
+	_, err = LoadWorker()
+	require.ErrorContains(t, err, "needs PAYLOAD_CODEC_KEYS", "a token alone turns on a server that cannot decode")
+
+	setEnv(t, complete)
+	os.Unsetenv("PAYLOAD_CODEC_REQUIRE_ENCRYPTION")
+	t.Setenv("CODEC_SERVER_MAX_BODY_BYTES", "0")
+	_, err = LoadWorker()
+	require.ErrorContains(t, err, "CODEC_SERVER_MAX_BODY_BYTES must be positive")
+}
+
+func TestTemporalConnectionSettings(t *testing.T) {
+	t.Run("plain by default", func(t *testing.T) {
+		c, err := LoadTemporal()
+		require.NoError(t, err)
+		require.False(t, c.UseTLS())
+		require.False(t, c.RequireEncryption())
+	})
+	t.Run("any TLS setting or an API key turns TLS on", func(t *testing.T) {
+		for _, kv := range []map[string]string{
+			{"TEMPORAL_TLS": "on"},
+			{"TEMPORAL_TLS_CA_FILE": "/ca.pem"},
+			{"TEMPORAL_TLS_SERVER_NAME": "temporal.internal"},
+			{"TEMPORAL_TLS_CERT_FILE": "/c.pem", "TEMPORAL_TLS_KEY_FILE": "/k.pem"},
+			{"TEMPORAL_API_KEY": "temporal-api-secret"},
+		} {
+			setEnv(t, kv)
+			c, err := LoadTemporal()
+			require.NoError(t, err, kv)
+			require.True(t, c.UseTLS(), kv)
+			for k := range kv {
+				os.Unsetenv(k)
+			}
+		}
+	})
+	t.Run("the API key is read, then removed from the environment", func(t *testing.T) {
+		t.Setenv("TEMPORAL_API_KEY", "temporal-api-secret")
+		c, err := LoadTemporal()
+		require.NoError(t, err)
+		require.Equal(t, "temporal-api-secret", c.APIKey)
+		_, stillSet := os.LookupEnv("TEMPORAL_API_KEY")
+		require.False(t, stillSet)
+	})
+	for _, c := range []struct {
+		name     string
+		env      map[string]string
+		variable string
+	}{
+		{"cert without key", map[string]string{"TEMPORAL_TLS_CERT_FILE": "/c.pem"}, "TEMPORAL_TLS_KEY_FILE is not"},
+		{"key without cert", map[string]string{"TEMPORAL_TLS_KEY_FILE": "/k.pem"}, "TEMPORAL_TLS_CERT_FILE is not"},
+		{"TLS neither on nor off", map[string]string{"TEMPORAL_TLS": "maybe"}, "TEMPORAL_TLS"},
+		{"API key with TLS off", map[string]string{"TEMPORAL_TLS": "off", "TEMPORAL_API_KEY": "temporal-api-secret"}, "TEMPORAL_API_KEY"},
+		{"CA with TLS off", map[string]string{"TEMPORAL_TLS": "off", "TEMPORAL_TLS_CA_FILE": "/ca.pem"}, "TEMPORAL_TLS_CA_FILE"},
+		{"require encryption without keys", map[string]string{"PAYLOAD_CODEC_REQUIRE_ENCRYPTION": "true"}, "PAYLOAD_CODEC_KEYS"},
+		{"require encryption not a bool", map[string]string{"PAYLOAD_CODEC_REQUIRE_ENCRYPTION": "always"}, "PAYLOAD_CODEC_REQUIRE_ENCRYPTION"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			setEnv(t, c.env)
+			_, err := LoadTemporal()
+			require.ErrorContains(t, err, c.variable, "the starter names the setting")
+			require.NotContains(t, err.Error(), "secret")
+			setEnv(t, complete)
+			setEnv(t, c.env)
+			_, err = LoadWorker()
+			require.ErrorContains(t, err, c.variable, "the worker names the setting")
+		})
+	}
+}
+
+// TestRemovedSecretsStayInProcEnviron pins down what "removed from the environment once read"
+// means, so the documentation promises no more: os.Getenv no longer sees the secret, but
+// /proc/<pid>/environ, the environment the process was started with, still holds it.
+func TestRemovedSecretsStayInProcEnviron(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	const probe = "pat-environ-probe-secret"
+	if os.Getenv("CSSYNC_ENVIRON_CHILD") == "1" {
+		if _, err := LoadWorker(); err != nil {
+			fmt.Println("load:", err)
+			return
+		}
+		environ, err := os.ReadFile("/proc/self/environ")
+		fmt.Printf("getenv=%q proc-environ-holds-it=%v read-error=%v\n", os.Getenv("HUBSPOT_TOKEN"), bytes.Contains(environ, []byte(probe)), err)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRemovedSecretsStayInProcEnviron$", "-test.v")
+	cmd.Env = append(os.Environ(), "CSSYNC_ENVIRON_CHILD=1", "HUBSPOT_TOKEN="+probe,
+		"CLIENTSUCCESS_USERNAME=u@x.com", "CLIENTSUCCESS_PASSWORD=cs-secret")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.Contains(t, string(out), `getenv="" proc-environ-holds-it=true read-error=<nil>`)
 }

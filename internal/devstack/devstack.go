@@ -151,14 +151,24 @@ func (f *Fakes) WorkerConfig(t config.Temporal) config.Worker {
 		},
 		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword,
 			ClientCacheTTL: time.Minute},
+		CodecServer: config.CodecServer{MaxBodyBytes: 4 << 20},
+	}
+}
+
+// TemporalEnv renders a Temporal connection as the environment variables the worker and the
+// starter read.
+func TemporalEnv(t config.Temporal) []string {
+	return []string{
+		"TEMPORAL_ADDRESS=" + t.Address, "TEMPORAL_NAMESPACE=" + t.Namespace, "TEMPORAL_TASK_QUEUE=" + t.TaskQueue,
+		"TEMPORAL_TLS=" + t.TLS, "TEMPORAL_TLS_CA_FILE=" + t.TLSCAFile, "TEMPORAL_TLS_SERVER_NAME=" + t.TLSServerName,
+		"TEMPORAL_TLS_CERT_FILE=" + t.TLSCertFile, "TEMPORAL_TLS_KEY_FILE=" + t.TLSKeyFile, "TEMPORAL_API_KEY=" + t.APIKey,
+		"PAYLOAD_CODEC_KEYS=" + t.PayloadCodecKeys, "PAYLOAD_CODEC_REQUIRE_ENCRYPTION=" + t.PayloadCodecRequireEncryption,
 	}
 }
 
 // Env renders a worker configuration as the environment variables the worker binary reads.
 func Env(c config.Worker) []string {
-	return []string{
-		"TEMPORAL_ADDRESS=" + c.Temporal.Address, "TEMPORAL_NAMESPACE=" + c.Temporal.Namespace,
-		"TEMPORAL_TASK_QUEUE=" + c.Temporal.TaskQueue,
+	return append(TemporalEnv(c.Temporal), []string{
 		"HUBSPOT_BASE_URL=" + c.HubSpot.BaseURL, "HUBSPOT_TOKEN=" + c.HubSpot.Token,
 		"HUBSPOT_API_FAMILY=" + c.HubSpot.APIFamily, "HUBSPOT_SYNC_PROPERTY=" + c.HubSpot.SyncProperty,
 		"HUBSPOT_DEAL_ID_PROPERTY=" + c.HubSpot.DealIDProperty,
@@ -173,11 +183,10 @@ func Env(c config.Worker) []string {
 		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
 		"CLIENTSUCCESS_CLIENT_CACHE_TTL=" + c.ClientSuccess.ClientCacheTTL.String(),
 		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
-		"PAYLOAD_CODEC_KEYS=" + c.Temporal.PayloadCodecKeys,
-		"CODEC_SERVER_ADDRESS=" + c.CodecServer.Address, "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
-		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin,
+		"CODEC_SERVER_ADDRESS=" + config.EnvAddress(c.CodecServer.Address), "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
+		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin, fmt.Sprintf("CODEC_SERVER_MAX_BODY_BYTES=%d", c.CodecServer.MaxBodyBytes),
 		"FIELD_MAPPING_FILE=" + c.FieldMappingFile,
-	}
+	}...)
 }
 
 // DevServerOptions picks the dev server's ports; empty ports are chosen free.

@@ -15,11 +15,16 @@ import (
 )
 
 // BuildWorker compiles ./worker into dir and returns the binary's path.
-func BuildWorker(dir string) (string, error) {
-	bin := filepath.Join(dir, "worker")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/cssync/cssync/worker").CombinedOutput()
+func BuildWorker(dir string) (string, error) { return build(dir, "worker") }
+
+// BuildStarter compiles ./starter into dir and returns the binary's path.
+func BuildStarter(dir string) (string, error) { return build(dir, "starter") }
+
+func build(dir, command string) (string, error) {
+	bin := filepath.Join(dir, command)
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/cssync/cssync/"+command).CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("building the worker: %v\n%s", err, out)
+		return "", fmt.Errorf("building the %s: %v\n%s", command, err, out)
 	}
 	return bin, nil
 }

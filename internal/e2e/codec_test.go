@@ -7,12 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -24,14 +26,15 @@ import (
 )
 
 // TestPayloadCodecKeepsPIIOutOfHistory turns the payload codec on for the worker and the starter,
-// runs the help article's created and moved syncs, and checks that the recorded histories hold
-// no email or name in plain text, and that the worker's codec server (as the Web UI would call it)
-// decodes the result back.
+// refusing unencrypted payloads, runs the help article's created and moved syncs, and checks that
+// the recorded histories hold no email or name in plain text, and that the worker's codec server
+// (as the Web UI would call it) decodes the result back and refuses a plain payload.
 func TestPayloadCodecKeepsPIIOutOfHistory(t *testing.T) {
 	s := newStack(t)
 	s.seedExample()
 	k1, k0 := bytes.Repeat([]byte{7}, 32), bytes.Repeat([]byte{9}, 32)
 	s.cfg.Temporal.PayloadCodecKeys = "k1:" + base64.StdEncoding.EncodeToString(k1) + ",k0:" + base64.StdEncoding.EncodeToString(k0)
+	s.cfg.Temporal.PayloadCodecRequireEncryption = "true"
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	codecAddr := ln.Addr().String()
@@ -67,18 +70,22 @@ func TestPayloadCodecKeepsPIIOutOfHistory(t *testing.T) {
 	last := h.Events[len(h.Events)-1]
 	require.Equal(t, enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED, last.EventType)
 	result := last.GetWorkflowExecutionCompletedEventAttributes().Result
-	body, err := protojson.Marshal(result)
-	require.NoError(t, err)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+codecAddr+"/default/decode", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer codec-bearer-token")
-	req.Header.Set("Origin", "http://localhost:8233")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	decode := func(payloads *commonpb.Payloads) (*http.Response, []byte) {
+		body, err := protojson.Marshal(payloads)
+		require.NoError(t, err)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+codecAddr+"/default/decode", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer codec-bearer-token")
+		req.Header.Set("Origin", "http://localhost:8233")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp, data
+	}
+	resp, data := decode(result)
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(data))
 	require.Equal(t, "http://localhost:8233", resp.Header.Get("Access-Control-Allow-Origin"))
 	var decoded commonpb.Payloads
@@ -86,4 +93,20 @@ func TestPayloadCodecKeepsPIIOutOfHistory(t *testing.T) {
 	raw, err := proto.Marshal(&decoded)
 	require.NoError(t, err)
 	require.Contains(t, string(raw), "moved Brian Halligan", "the codec server decodes the recorded result")
+
+	plain := &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"x"`)}
+	resp, data = decode(&commonpb.Payloads{Payloads: []*commonpb.Payload{plain}})
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, string(data), "PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true", "a plain payload is refused")
+
+	// A client without the keys starts a sync with a plain input: the worker refuses to read it.
+	writes := s.fakes.ClientSuccess.Writes()
+	_, err = s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "plain-input", TaskQueue: s.cfg.Temporal.TaskQueue},
+		workflows.SyncContact, workflows.SyncContactInput{HubSpotContactID: example.ContactID})
+	require.NoError(t, err)
+	defer func() { _ = s.client.TerminateWorkflow(context.Background(), "plain-input", "", "test over") }()
+	eventually(t, 30*time.Second, "the worker to refuse the plain input", func() bool {
+		return strings.Contains(s.logs.String(), "refused a payload that is not encrypted")
+	})
+	require.Equal(t, writes, s.fakes.ClientSuccess.Writes(), "nothing was written for the plain input")
 }

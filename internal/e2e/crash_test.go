@@ -17,25 +17,31 @@ import (
 	"github.com/cssync/cssync/workflows"
 )
 
-var (
-	buildWorker sync.Once
-	workerBin   string
-	buildErr    error
-)
+// builtBinary is a command of this repository compiled once per test run.
+type builtBinary struct {
+	once  sync.Once
+	build func(dir string) (string, error)
+	path  string
+	err   error
+}
 
-// workerBinary builds ./worker once per test run, so crash tests kill the real process.
-func workerBinary(t *testing.T) string {
-	buildWorker.Do(func() {
-		dir, err := os.MkdirTemp("", "cssync-worker-")
+var workerBin, starterBin = &builtBinary{build: devstack.BuildWorker}, &builtBinary{build: devstack.BuildStarter}
+
+func (b *builtBinary) get(t *testing.T) string {
+	b.once.Do(func() {
+		dir, err := os.MkdirTemp("", "cssync-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		workerBin, buildErr = devstack.BuildWorker(dir)
+		b.path, b.err = b.build(dir)
 	})
-	require.NoError(t, buildErr)
-	return workerBin
+	require.NoError(t, b.err)
+	return b.path
 }
+
+// workerBinary builds ./worker once per test run, so crash tests kill the real process.
+func workerBinary(t *testing.T) string { return workerBin.get(t) }
 
 // workerProcess is the worker binary running as a child process, with its output kept.
 type workerProcess struct {

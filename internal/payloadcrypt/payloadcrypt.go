@@ -32,6 +32,17 @@ const (
 type Codec struct {
 	activeID string
 	keys     map[string]cipher.AEAD
+	// refuseUnencrypted makes Decode fail on payloads without the encryption metadata.
+	refuseUnencrypted bool
+}
+
+// RefuseUnencrypted is the same codec, except that Decode fails on a payload that is not
+// encrypted instead of passing it through (PAYLOAD_CODEC_REQUIRE_ENCRYPTION): no one who can
+// write to Temporal, but does not hold a key, can feed the worker or the Web UI plain data.
+func (c *Codec) RefuseUnencrypted() *Codec {
+	refusing := *c
+	refusing.refuseUnencrypted = true
+	return &refusing
 }
 
 // ParseKeys reads "kid1:base64key,kid0:base64key": 32-byte keys (standard or URL base64), the
@@ -106,11 +117,16 @@ func (c *Codec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	return out, nil
 }
 
-// Decode decrypts encrypted payloads with the key they name and passes others through.
+// Decode decrypts encrypted payloads with the key they name and passes others through, or
+// refuses them (RefuseUnencrypted).
 func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		if !isEncrypted(p) {
+			if c.refuseUnencrypted && p != nil {
+				return nil, fmt.Errorf("payloadcrypt: refused a payload that is not encrypted (encoding %q): PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true",
+					p.Metadata[converter.MetadataEncoding])
+			}
 			out[i] = p
 			continue
 		}

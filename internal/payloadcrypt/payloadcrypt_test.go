@@ -3,8 +3,10 @@ package payloadcrypt
 import (
 	"bytes"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -59,7 +61,7 @@ func TestParseKeysErrorsNameTheKeyNotItsValue(t *testing.T) {
 func TestHandler(t *testing.T) {
 	c, err := ParseKeys("k0:" + key(1))
 	require.NoError(t, err)
-	srv := httptest.NewServer(Handler(c, "codec-token", "http://localhost:8233"))
+	srv := httptest.NewServer(Handler(c, "codec-token", "http://localhost:8233", 1<<20))
 	defer srv.Close()
 	enc, err := c.Encode([]*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"Brian"`)}})
 	require.NoError(t, err)
@@ -103,4 +105,104 @@ func TestHandler(t *testing.T) {
 	resp, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"), "other origins get no CORS grant")
+}
+
+func TestRefuseUnencrypted(t *testing.T) {
+	c, err := ParseKeys("k0:" + key(1))
+	require.NoError(t, err)
+	strict := c.RefuseUnencrypted()
+	plain := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`{"email":"bh@hubspot.com"}`)}}
+	_, err = strict.Decode(plain)
+	require.ErrorContains(t, err, `refused a payload that is not encrypted (encoding "json/plain"): PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true`)
+	require.NotContains(t, err.Error(), "bh@hubspot.com", "the refusal does not echo the payload")
+	pass, err := c.Decode(plain)
+	require.NoError(t, err, "the codec it was made from still passes plain payloads through")
+	require.Equal(t, plain, pass)
+
+	enc, err := strict.Encode(plain)
+	require.NoError(t, err)
+	dec, err := strict.Decode(enc)
+	require.NoError(t, err, "encrypted payloads still decode")
+	require.Equal(t, plain[0].Data, dec[0].Data)
+}
+
+func decodeRequest(t *testing.T, url string, payloads []*commonpb.Payload) *http.Response {
+	t.Helper()
+	body, err := protojson.Marshal(&commonpb.Payloads{Payloads: payloads})
+	require.NoError(t, err)
+	req, err := http.NewRequest(http.MethodPost, url+"/default/decode", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer codec-token")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestHandlerRequiringEncryptionRefusesPlainPayloads(t *testing.T) {
+	c, err := ParseKeys("k0:" + key(1))
+	require.NoError(t, err)
+	srv := httptest.NewServer(Handler(c.RefuseUnencrypted(), "codec-token", "", 1<<20))
+	defer srv.Close()
+	plain := []*commonpb.Payload{{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"Brian"`)}}
+
+	resp := decodeRequest(t, srv.URL, plain)
+	msg, _ := io.ReadAll(resp.Body)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, string(msg), "not encrypted")
+	require.Contains(t, string(msg), "PAYLOAD_CODEC_REQUIRE_ENCRYPTION=true")
+
+	enc, err := c.Encode(plain)
+	require.NoError(t, err)
+	resp = decodeRequest(t, srv.URL, enc)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var out commonpb.Payloads
+	raw, _ := io.ReadAll(resp.Body)
+	require.NoError(t, protojson.Unmarshal(raw, &out))
+	require.Equal(t, `"Brian"`, string(out.Payloads[0].Data))
+}
+
+// zeros is an endless body that costs no memory to send.
+type zeros struct{ left int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.left <= 0 {
+		return 0, io.EOF
+	}
+	n := int64(len(p))
+	if n > z.left {
+		n = z.left
+	}
+	clear(p[:n])
+	z.left -= n
+	return int(n), nil
+}
+
+// TestHandlerBodyLimit sends bodies far over the limit, with and without a declared length: both
+// are answered 413, and the process allocates a small part of what was sent.
+func TestHandlerBodyLimit(t *testing.T) {
+	c, err := ParseKeys("k0:" + key(1))
+	require.NoError(t, err)
+	const limit, sent = 64 << 10, 64 << 20
+	srv := httptest.NewServer(Handler(c, "codec-token", "", limit))
+	defer srv.Close()
+	for _, declared := range []bool{true, false} {
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/default/decode", io.NopCloser(&zeros{left: sent}))
+		require.NoError(t, err)
+		if declared {
+			req.ContentLength = sent
+		} // else: chunked, so only reading tells the size
+		req.Header.Set("Authorization", "Bearer codec-token")
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err, "declared length %v", declared)
+		msg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		runtime.ReadMemStats(&after)
+		require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "declared length %v: %s", declared, msg)
+		require.Contains(t, string(msg), "request body over 65536 bytes")
+		allocated := after.TotalAlloc - before.TotalAlloc
+		require.Less(t, allocated, uint64(sent/8), "declared length %v: allocated %d bytes for a %d-byte body", declared, allocated, sent)
+	}
 }

@@ -59,19 +59,43 @@ func startMetrics(lc fx.Lifecycle, cfg config.Worker, m *Metrics, logger *slog.L
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler)
-	serve(lc, logger, mux, "METRICS_ADDRESS", cfg.MetricsAddress, "metrics endpoint")
+	serve(lc, logger, mux, noBody, "METRICS_ADDRESS", cfg.MetricsAddress, "metrics endpoint")
 }
 
-// serve runs an HTTP server on address for the fx lifecycle; what names it in logs and errors.
-func serve(lc fx.Lifecycle, logger *slog.Logger, h http.Handler, envName, address, what string) {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+// Limits of the worker's HTTP servers (health, metrics, codec): a slow or idle client cannot
+// hold a connection open, and no handler reads a body past its server's limit.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 60 * time.Second
+	maxHeaderBytes    = 16 << 10
+	noBody            = 1 << 10 // health and metrics take GETs only
+)
+
+// newServer is an HTTP server for h with the limits above and a body limit of maxBody bytes.
+func newServer(h http.Handler, maxBody int64) *http.Server {
+	return &http.Server{
+		Handler:           http.MaxBytesHandler(h, maxBody),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
+
+// serve runs an HTTP server on address for the fx lifecycle; what names it in logs and errors,
+// and attrs are logged with the address once it listens.
+func serve(lc fx.Lifecycle, logger *slog.Logger, h http.Handler, maxBody int64, envName, address, what string, attrs ...any) {
+	srv := newServer(h, maxBody)
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
 			ln, err := net.Listen("tcp", address)
 			if err != nil {
 				return fmt.Errorf("%s on %s=%s: %w", what, envName, address, err)
 			}
-			logger.Info(what+" listening", "address", ln.Addr().String())
+			logger.Info(what+" listening", append([]any{"address", ln.Addr().String()}, attrs...)...)
 			go func() {
 				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 					logger.Error(what+" stopped", "error", err)

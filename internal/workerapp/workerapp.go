@@ -4,10 +4,8 @@ package workerapp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -30,6 +28,7 @@ import (
 	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/payloadcrypt"
 	"github.com/cssync/cssync/internal/syncplan"
+	"github.com/cssync/cssync/internal/temporaltls"
 	"github.com/cssync/cssync/workflows"
 )
 
@@ -120,6 +119,7 @@ func dial(t config.Temporal, logger *slog.Logger, metrics client.MetricsHandler)
 	opts.MetricsHandler = metrics
 	c, err := client.Dial(opts)
 	if err != nil {
+		err = temporaltls.Explain(err, t, opts.ConnectionOptions.TLS)
 		return nil, fmt.Errorf("connecting to Temporal at %s (namespace %s): %w", t.Address, t.Namespace, err)
 	}
 	return c, nil
@@ -134,17 +134,28 @@ func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, erro
 		Namespace: t.Namespace,
 		Logger:    tlog.NewStructuredLogger(logger),
 	}
+	tlsConfig, err := temporaltls.Config(t, logger)
+	if err != nil {
+		return client.Options{}, err
+	}
+	opts.ConnectionOptions.TLS = tlsConfig
+	if t.APIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
+	}
 	if t.PayloadCodecKeys == "" {
 		return opts, nil
 	}
-	codec, err := payloadcrypt.ParseKeys(t.PayloadCodecKeys)
+	codec, inbound, err := payloadCodecs(t)
 	if err != nil {
-		return client.Options{}, fmt.Errorf("configuration: %w", err)
+		return client.Options{}, err
 	}
+	// The interceptor decodes every payload arriving from Temporal before the data converter
+	// sees it, so it is where unencrypted ones are refused; the converter gets them decrypted.
 	dc := codec.DataConverter()
 	opts.DataConverter = dc
 	opts.FailureConverter = temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{DataConverter: dc, EncodeCommonAttributes: true})
-	rest, err := converter.NewPayloadCodecGRPCClientInterceptor(converter.PayloadCodecGRPCClientInterceptorOptions{Codecs: []converter.PayloadCodec{codec}})
+	rest, err := converter.NewPayloadCodecGRPCClientInterceptor(
+		converter.PayloadCodecGRPCClientInterceptorOptions{Codecs: []converter.PayloadCodec{inbound}})
 	if err != nil {
 		return client.Options{}, err
 	}
@@ -152,32 +163,33 @@ func ClientOptions(t config.Temporal, logger *slog.Logger) (client.Options, erro
 	return opts, nil
 }
 
-// startCodecServer serves the payload codec for the Web UI when CODEC_SERVER_ADDRESS is set.
+// payloadCodecs is the codec of PAYLOAD_CODEC_KEYS, and the same codec for payloads as they
+// arrive from Temporal or the Web UI: refusing unencrypted ones when
+// PAYLOAD_CODEC_REQUIRE_ENCRYPTION is on.
+func payloadCodecs(t config.Temporal) (codec, inbound *payloadcrypt.Codec, err error) {
+	codec, err = payloadcrypt.ParseKeys(t.PayloadCodecKeys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("configuration: %w", err)
+	}
+	if t.RequireEncryption() {
+		return codec, codec.RefuseUnencrypted(), nil
+	}
+	return codec, codec, nil
+}
+
+// startCodecServer serves the payload codec for the Web UI when CODEC_SERVER_TOKEN turns it on.
 func startCodecServer(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) error {
 	if cfg.CodecServer.Address == "" {
 		return nil
 	}
-	codec, err := payloadcrypt.ParseKeys(cfg.Temporal.PayloadCodecKeys)
+	_, codec, err := payloadCodecs(cfg.Temporal)
 	if err != nil {
-		return fmt.Errorf("configuration: %w", err)
+		return err
 	}
-	srv := &http.Server{Handler: payloadcrypt.Handler(codec, cfg.CodecServer.Token, cfg.CodecServer.CORSOrigin), ReadHeaderTimeout: 5 * time.Second}
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error {
-			ln, err := net.Listen("tcp", cfg.CodecServer.Address)
-			if err != nil {
-				return fmt.Errorf("codec server on CODEC_SERVER_ADDRESS=%s: %w", cfg.CodecServer.Address, err)
-			}
-			logger.Info("codec server listening", "address", ln.Addr().String(), "corsOrigin", cfg.CodecServer.CORSOrigin, "activeKey", codec.ActiveKeyID())
-			go func() {
-				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-					logger.Error("codec server stopped", "error", err)
-				}
-			}()
-			return nil
-		},
-		OnStop: srv.Shutdown,
-	})
+	limit := cfg.CodecServer.MaxBodyBytes
+	h := payloadcrypt.Handler(codec, cfg.CodecServer.Token, cfg.CodecServer.CORSOrigin, limit)
+	serve(lc, logger, h, limit, "CODEC_SERVER_ADDRESS", cfg.CodecServer.Address, "codec server",
+		"corsOrigin", cfg.CodecServer.CORSOrigin, "activeKey", codec.ActiveKeyID(), "requireEncryption", cfg.Temporal.RequireEncryption())
 	return nil
 }
 
@@ -212,7 +224,7 @@ func startHealth(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	serve(lc, logger, mux, "HEALTH_ADDRESS", cfg.HealthAddress, "health endpoint")
+	serve(lc, logger, mux, noBody, "HEALTH_ADDRESS", cfg.HealthAddress, "health endpoint")
 }
 
 // NewActivities builds the activities and their API clients from a configuration, outside fx,
