@@ -100,7 +100,7 @@ func (a *Activities) contactOf(obj hubspot.Object) Contact {
 	c := Contact{
 		ID:          obj.ID,
 		Found:       true,
-		Checked:     strings.EqualFold(strings.TrimSpace(obj.Properties[a.Properties.SyncCheckbox]), "true"),
+		Checked:     checked(obj.Properties[a.Properties.SyncCheckbox]),
 		DealIDValue: syncplan.Clip(obj.Properties[a.Properties.DealID], maxRawDealID),
 		Fields:      fields.Truncated(),
 		Resolver:    a.resolver().mode(),
@@ -134,3 +134,6 @@ func mergedIDs(own, raw string) []string {
 	}
 	return ids
 }
+
+// checked reads a single-checkbox value: "true" is checked.
+func checked(value string) bool { return strings.EqualFold(strings.TrimSpace(value), "true") }

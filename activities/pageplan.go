@@ -26,6 +26,10 @@ type PagePlanInput struct {
 	NewClients []string `json:"newClients,omitempty"`
 	AfterID    string   `json:"afterId,omitempty"`
 	Limit      int      `json:"limit"`
+	// Census names the batch run whose census (TakeCensus, on this worker) judges the page: every
+	// record of every contact, on any client, without a ClientSuccess call. Empty: the page lists
+	// its contacts' clients itself and cannot see records elsewhere.
+	Census string `json:"census,omitempty"`
 }
 
 // PlannedPage is one page of checked contacts in id order, split in two: the contacts already in
@@ -37,6 +41,14 @@ type PlannedPage struct {
 	InLine []InLineContact     `json:"inLine,omitempty"`
 	// LastID anchors the next page; empty when this page was the last.
 	LastID string `json:"lastId,omitempty"`
+	// Known are, with a census, where the ToSync contacts' records are, for their syncs.
+	Known map[string][]Location `json:"known,omitempty"`
+	// Modified is each ToSync contact's lastmodifieddate, so a batch can tell a contact that
+	// changed since its last failed sync from one that did not.
+	Modified map[string]time.Time `json:"modified,omitempty"`
+	// CensusMissing says this worker holds no census of the run (it was restarted): nothing was
+	// listed; take the census again and ask again.
+	CensusMissing bool `json:"censusMissing,omitempty"`
 }
 
 // Listed is how many contacts the page holds.
@@ -53,14 +65,20 @@ type InLineContact struct {
 }
 
 // PlanContactsPage lists one page of checked contacts, with their properties, and plans it in bulk
-// so a batch starts a SyncContact only for contacts that need one. Reads are shared by the page:
-// one search, one batch read of the deals not seen lately, one client look-up per deal (cached),
-// one contact list per client. A contact is in line only when every check SyncContact would make passes on what
-// was read; anything else (a bad deal id, no client, a status mapping, a difference) goes to its
-// SyncContact, which reads again and decides for itself. Records on other clients are not looked
-// for here: the sync never leaves a copy behind, and a copy made by hand is found by a batch with
-// CheckEveryContact.
+// so a batch starts a SyncContact only for contacts that need one. A contact is in line only when
+// the planner SyncContact uses finds nothing to write on what was read; anything else (a bad deal
+// id, no client, a status mapping, a difference, a copy elsewhere) goes to its SyncContact, which
+// reads again and decides for itself. With a census the page makes one HubSpot search and no other
+// call; without one it reads, shared by the page, the deals not seen lately, one client look-up
+// per deal (cached) and one contact list per client, and cannot see records on other clients.
 func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (PlannedPage, error) {
+	var cen *census
+	if in.Census != "" {
+		var ok bool
+		if cen, ok = a.Censuses.get(in.Census); !ok {
+			return PlannedPage{CensusMissing: true}, nil
+		}
+	}
 	objs, lastID, err := a.searchChecked(ctx, a.changedGroups(in.Since, in.NewClients), in.AfterID, in.Limit, a.contactProperties())
 	if err != nil {
 		return PlannedPage{}, err
@@ -85,21 +103,41 @@ func (a *Activities) PlanContactsPage(ctx context.Context, in PagePlanInput) (Pl
 	// contacts not judged by then go to their own sync.
 	judgeCtx, cancel := judgingContext(ctx)
 	defer cancel()
+	if cen != nil {
+		judgeCtx = withCensus(judgeCtx, cen)
+	}
 	var targets map[string]Target
 	if planMapping(a.fieldMapping()) {
-		targets = resolver.resolvePage(judgeCtx, judgeable(contacts), deals)
+		targets = resolver.resolvePage(judgeCtx, judgeable(contacts, cen != nil), deals)
 	}
-	inLine := a.inLine(judgeCtx, contacts, targets, a.statusJudge(judgeCtx, statusValues))
+	records := a.pageRecords
+	if cen != nil {
+		records = cen.pageRecords
+	}
+	inLine := judgeInLine(contacts, targets, records(judgeCtx, contacts, targets), a.statusJudge(judgeCtx, statusValues))
 	if judgeCtx.Err() != nil {
 		planWarn(ctx, "judging the page in time", judgeCtx.Err())
 	}
-	page := PlannedPage{ToSync: []string{}, LastID: lastID}
+	page := PlannedPage{ToSync: []string{}, LastID: lastID, Modified: map[string]time.Time{}}
+	modified := map[string]time.Time{}
+	for _, o := range objs {
+		modified[o.ID] = o.UpdatedAt
+	}
 	for _, c := range contacts {
 		if t, ok := inLine[c.ID]; ok {
 			page.InLine = append(page.InLine, InLineContact{ID: c.ID, DealID: t.DealID, CompanyID: t.CompanyID, ClientID: t.Client.ID, ClientName: t.Client.Name})
 			continue
 		}
 		page.ToSync = append(page.ToSync, c.ID)
+		page.Modified[c.ID] = modified[c.ID]
+		if cen != nil {
+			if recs, _ := cen.ownRecords(c.Owner()); len(recs) > 0 {
+				if page.Known == nil {
+					page.Known = map[string][]Location{}
+				}
+				page.Known[c.ID] = locations(recs)
+			}
+		}
 		if deals != nil {
 			if page.Deals == nil {
 				page.Deals = map[string][]string{}
@@ -194,24 +232,24 @@ func (a *Activities) statusJudge(ctx context.Context, hubSpotValues map[string]s
 	}
 }
 
-// judgeable are the contacts whose client the plan looks for: checked, with valid fields, and no
-// ids merged into them (whose records may sit on any client: their own sync looks for them).
-func judgeable(contacts []Contact) []Contact {
+// judgeable are the contacts whose client the plan looks for: checked, with valid fields, and,
+// without a census, no ids merged into them (whose records may sit on any client: their own sync
+// looks for them).
+func judgeable(contacts []Contact, census bool) []Contact {
 	var out []Contact
 	for _, c := range contacts {
-		if c.Checked && c.Invalid == "" && len(c.MergedIDs) == 0 {
+		if c.Checked && c.Invalid == "" && (census || len(c.MergedIDs) == 0) {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// inLine lists each client's contacts once and returns the contacts whose own record is there,
-// alone and with the same fields (and, with status, the status HubSpot holds), so that
-// SyncContact would write nothing. It judges with the planner SyncContact uses.
-func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map[string]Target, status statusInLine) map[string]Target {
+// pageRecords lists each target client's contacts once and returns, for each contact with a
+// target, its records there and the records there with its email, with their statuses.
+func (a *Activities) pageRecords(ctx context.Context, contacts []Contact, targets map[string]Target) map[string]judged {
 	lists := map[int64][]clientsuccess.Contact{}
-	out := map[string]Target{}
+	out := map[string]judged{}
 	for _, c := range contacts {
 		t, ok := targets[c.ID]
 		if !ok || ctx.Err() != nil {
@@ -227,24 +265,65 @@ func (a *Activities) inLine(ctx context.Context, contacts []Contact, targets map
 			}
 			if err != nil {
 				planWarn(ctx, fmt.Sprintf("listing the contacts of client %d", clientID), err)
-				list = nil
+				continue
 			}
 			lists[clientID] = list
 		}
 		owner := c.Owner()
-		var records []syncplan.Record
-		statusOf := map[int64]*int{}
+		j := judged{status: map[int64]*int{}}
 		for _, r := range list {
 			if owner.Owns(r.ExternalID) || syncplan.SameEmail(r.Email, c.Fields.Email) {
 				r.ClientID = clientID
-				records = append(records, recordOf(r))
-				statusOf[r.ID] = r.StatusID
+				j.records = append(j.records, recordOf(r))
+				j.status[r.ID] = r.StatusID
 			}
 		}
-		plan := syncplan.Decide(owner, clientID, c.Fields.Email, records)
-		if plan.InLine(c.Fields) && (status == nil || status(c.ID, statusOf[plan.Keep.ContactID])) {
+		out[c.ID] = j
+	}
+	return out
+}
+
+// pageRecords answers, from the census, every record of each contact with a target, wherever it is.
+func (c *census) pageRecords(_ context.Context, contacts []Contact, targets map[string]Target) map[string]judged {
+	out := map[string]judged{}
+	for _, ct := range contacts {
+		if _, ok := targets[ct.ID]; ok {
+			recs, status := c.ownRecords(ct.Owner())
+			out[ct.ID] = judged{records: recs, status: status}
+		}
+	}
+	return out
+}
+
+// judged are the records a contact is judged on, with the status of each.
+type judged struct {
+	records []syncplan.Record
+	status  map[int64]*int
+}
+
+// judgeInLine returns the contacts the planner finds in line on what was read: their own record on
+// the target client, alone, with the same fields (and, with status, the status HubSpot holds), so
+// that SyncContact would write nothing.
+func judgeInLine(contacts []Contact, targets map[string]Target, read map[string]judged, status statusInLine) map[string]Target {
+	out := map[string]Target{}
+	for _, c := range contacts {
+		t, ok := targets[c.ID]
+		j, read := read[c.ID]
+		if !ok || !read {
+			continue
+		}
+		plan := syncplan.Decide(c.Owner(), t.Client.ID, c.Fields.Email, j.records)
+		if plan.InLine(c.Fields) && (status == nil || status(c.ID, j.status[plan.Keep.ContactID])) {
 			out[c.ID] = t
 		}
+	}
+	return out
+}
+
+func locations(recs []syncplan.Record) []Location {
+	out := make([]Location, len(recs))
+	for i, r := range recs {
+		out[i] = Location{ClientID: r.ClientID, ContactID: r.ContactID}
 	}
 	return out
 }

@@ -9,6 +9,8 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/cssync/cssync/internal/syncplan"
 )
 
 // PreviousBatch is what the most recent completed SyncContacts run on this task queue recorded for
@@ -23,6 +25,8 @@ type PreviousBatch struct {
 	LastFull      time.Time `json:"lastFull,omitzero"`
 	// DryRun marks a batch that only planned; it never carries a watermark on.
 	DryRun bool `json:"dryRun,omitempty"`
+	// Attention are the contacts whose last sync failed, for the next batch to retry.
+	Attention syncplan.Attentions `json:"attention,omitempty"`
 }
 
 // previousBatchSearch is how many recent completed batches are looked at; the latest to close wins.

@@ -64,11 +64,8 @@ func (s *syncContactSuite) TestCompanyTargetIsRecorded() {
 }
 
 func TestSyncContactsPassesPrefetchedDealsToChildren(t *testing.T) {
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.RegisterWorkflow(SyncContact)
-	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(activities.PlannedPage{
+	env := newBatchEnv()
+	env.OnActivity(a.PlanContactsPage, mock.Anything, page(activities.PagePlanInput{Limit: 10})).Return(activities.PlannedPage{
 		ToSync: []string{"1", "2"}, Deals: map[string][]string{"1": {"1001", "1002"}, "2": nil},
 	}, nil).Once()
 	got := map[string]*PrefetchedDeals{}
@@ -85,12 +82,9 @@ func TestSyncContactsPassesPrefetchedDealsToChildren(t *testing.T) {
 }
 
 func TestSyncContactsInPropertyModePassesNoDeals(t *testing.T) {
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.RegisterWorkflow(SyncContact)
-	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(activities.PlannedPage{ToSync: []string{"1"}}, nil).Once()
-	env.OnWorkflow(SyncContact, mock.Anything, SyncContactInput{HubSpotContactID: "1"}).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil).Once()
+	env := newBatchEnv()
+	env.OnActivity(a.PlanContactsPage, mock.Anything, page(activities.PagePlanInput{Limit: 10})).Return(activities.PlannedPage{ToSync: []string{"1"}}, nil).Once()
+	env.OnWorkflow(SyncContact, mock.Anything, SyncContactInput{HubSpotContactID: "1", RetryFor: DefaultRetryFor}).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil).Once()
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10})
 	require.NoError(t, env.GetWorkflowError())
 	env.AssertExpectations(t)

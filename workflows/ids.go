@@ -26,7 +26,8 @@ func DryRunContactWorkflowID(hubspotContactID string) string {
 	return "dry-run-sync-contact-" + hubspotContactID
 }
 
-// ClientsWorkflowID is the workflow id of a client sync started by hand.
+// ClientsWorkflowID is the workflow id of every client sync, started by hand or by a schedule's
+// run: one id, so two client syncs never run at once.
 const ClientsWorkflowID = "sync-clients"
 
 // DryRunClientsWorkflowID is the workflow id of a client sync dry run started by hand.
@@ -35,9 +36,6 @@ const DryRunClientsWorkflowID = "sync-clients-dry-run"
 // ScheduledSyncWorkflowID is the workflow id the schedule gives ScheduledSync (Temporal adds the
 // scheduled time to each run's id).
 const ScheduledSyncWorkflowID = "scheduled-sync"
-
-// ScheduledClientsWorkflowID is the id of a ScheduledSync run's SyncClients child.
-func ScheduledClientsWorkflowID(parentID string) string { return parentID + "-clients" }
 
 // ScheduledContactsWorkflowID is the id of a ScheduledSync run's SyncContacts child.
 func ScheduledContactsWorkflowID(parentID string) string { return parentID + "-contacts" }

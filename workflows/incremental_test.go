@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cssync/cssync/activities"
@@ -57,14 +56,11 @@ func TestIncrementalBatchListsOnlyChangedContacts(t *testing.T) {
 		failing  bool
 		wantNext func(start, watermark time.Time) time.Time
 	}{
-		"all synced: the watermark moves to this batch's start": {false, func(start, _ time.Time) time.Time { return start }},
-		"a failed contact holds the watermark back":             {true, func(_, watermark time.Time) time.Time { return watermark }},
+		"all synced: the watermark moves to this batch's start":       {false, func(start, _ time.Time) time.Time { return start }},
+		"a failed contact travels in Attention, not in the watermark": {true, func(start, _ time.Time) time.Time { return start }},
 	} {
 		t.Run(name, func(t *testing.T) {
-			var ts testsuite.WorkflowTestSuite
-			env := ts.NewTestWorkflowEnvironment()
-			env.RegisterActivity(a)
-			env.RegisterWorkflow(SyncContact)
+			env := newBatchEnv()
 			start := env.Now().UTC()
 			watermark := start.Add(-time.Hour)
 			env.OnActivity(a.FindPreviousBatch, mock.Anything).Return(activities.PreviousBatch{
@@ -95,18 +91,20 @@ func TestIncrementalBatchListsOnlyChangedContacts(t *testing.T) {
 			require.Equal(t, watermark.UTC(), res.Watermark.UTC())
 			require.Equal(t, tc.wantNext(start, watermark).UTC(), res.NextWatermark.UTC())
 			require.Equal(t, start.Add(-48*time.Hour).UTC(), res.LastFull.UTC())
+			if tc.failing {
+				require.Len(t, res.Attention, 1)
+				require.Equal(t, "7", res.Attention[0].ID)
+				require.Equal(t, start.Add(syncplan.FirstRetry).UTC(), res.Attention[0].NextAttempt.UTC())
+			}
 		})
 	}
 }
 
 func TestIncrementalBatchWithoutPreviousRunIsFull(t *testing.T) {
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.RegisterWorkflow(SyncContact)
+	env := newBatchEnv()
 	start := env.Now().UTC()
 	env.OnActivity(a.FindPreviousBatch, mock.Anything).Return(activities.PreviousBatch{}, nil).Once()
-	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(pages(3, 10)(activities.PagePlanInput{}), nil).Once()
+	env.OnActivity(a.PlanContactsPage, mock.Anything, page(activities.PagePlanInput{Limit: 10})).Return(pages(3, 10)(activities.PagePlanInput{}), nil).Once()
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Created}, nil)
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{Incremental: true, PageSize: 10})
 	require.NoError(t, env.GetWorkflowError())
@@ -122,12 +120,9 @@ func TestIncrementalBatchWithoutPreviousRunIsFull(t *testing.T) {
 // A batch that is not incremental never asks for the previous batch, so its history is the same
 // as before incremental runs existed, and it records its start for the next incremental batch.
 func TestFullBatchRecordsItsStart(t *testing.T) {
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.RegisterWorkflow(SyncContact)
+	env := newBatchEnv()
 	start := env.Now().UTC()
-	env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(pages(2, 10)(activities.PagePlanInput{}), nil).Once()
+	env.OnActivity(a.PlanContactsPage, mock.Anything, page(activities.PagePlanInput{Limit: 10})).Return(pages(2, 10)(activities.PagePlanInput{}), nil).Once()
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil)
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10})
 	require.NoError(t, env.GetWorkflowError())
@@ -139,13 +134,15 @@ func TestFullBatchRecordsItsStart(t *testing.T) {
 }
 
 func TestDryRunBatchCarriesNoWatermark(t *testing.T) {
-	start := time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC)
-	p := &BatchProgress{Total: 3, Counts: map[syncplan.Outcome]int{syncplan.Created: 3}, Window: Window{StartedAt: start, LastFull: start}}
-	real := batchResult(p, false)
-	require.Equal(t, start, real.NextWatermark)
-	require.False(t, real.DryRun)
-	plan := batchResult(p, true)
+	env, _ := pagedBatchEnv(3, 10)
+	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Failed}, nil)
+	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10, DryRun: true})
+	require.NoError(t, env.GetWorkflowError())
+	var plan SyncContactsResult
+	require.NoError(t, env.GetWorkflowResult(&plan))
 	require.True(t, plan.DryRun)
 	require.True(t, plan.NextWatermark.IsZero(), "a dry run wrote nothing, so it must not move the watermark")
 	require.True(t, plan.LastFull.IsZero())
+	require.Empty(t, plan.Attention, "a plan is not a failure to retry")
+	require.Len(t, plan.Planned, 3)
 }

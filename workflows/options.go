@@ -49,3 +49,11 @@ func orDefault(d, def time.Duration) time.Duration {
 	}
 	return d
 }
+
+// withHeartbeat is for long steps that say they are alive: an attempt whose worker stops
+// heartbeating for a minute is retried elsewhere instead of waiting out its timeout.
+func withHeartbeat(ctx workflow.Context) workflow.Context {
+	opts := workflow.GetActivityOptions(ctx)
+	opts.HeartbeatTimeout = time.Minute
+	return workflow.WithActivityOptions(ctx, opts)
+}

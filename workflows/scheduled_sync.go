@@ -1,10 +1,15 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
+	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/cssync/cssync/activities"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -35,11 +40,7 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	var res ScheduledSyncResult
 
-	clientsCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:    ScheduledClientsWorkflowID(id),
-		StaticSummary: dryRunPrefix(dry) + "sync ClientSuccess clients from checked HubSpot deals or companies",
-	})
-	clientsErr := workflow.ExecuteChildWorkflow(clientsCtx, SyncClients, in.Clients).Get(ctx, &res.Clients)
+	clientsErr := syncClientsOnce(ctx, in.Clients, dry, &res.Clients)
 	if clientsErr != nil {
 		res.ClientsError = clientsErr.Error()
 		workflow.GetLogger(ctx).Error("client sync failed; syncing contacts anyway", "error", clientsErr)
@@ -76,4 +77,39 @@ func dryRunPrefix(dry bool) string {
 		return "dry run: "
 	}
 	return ""
+}
+
+// syncClientsOnce runs the client sync as a child under the one id every client sync shares
+// (ClientsWorkflowID), so a manual and a scheduled client sync never run at once and race to
+// create the same client: when one is running already, this waits for it and takes its result.
+// A client sync that failed still reports the clients it created.
+func syncClientsOnce(ctx workflow.Context, in SyncClientsInput, dry bool, out *SyncClientsResult) error {
+	id := ClientsWorkflowID
+	if dry {
+		id = DryRunClientsWorkflowID
+	}
+	clientsCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            id,
+		StaticSummary:         dryRunPrefix(dry) + "sync ClientSuccess clients from checked HubSpot deals or companies",
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	})
+	err := workflow.ExecuteChildWorkflow(clientsCtx, SyncClients, in).Get(ctx, out)
+	var running *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if errors.As(err, &running) {
+		var joined activities.AwaitedClients
+		wait := withHeartbeat(stepOptions(ctx, 2*time.Hour, max(in.RetryFor, 2*time.Hour), "wait for the client sync already running"))
+		if err := workflow.ExecuteActivity(wait, a.AwaitClientSync, id).Get(ctx, &joined); err != nil {
+			return err
+		}
+		out.Enabled, out.Created, out.Counts = true, joined.Created, joined.Counts
+		if joined.Failed != "" {
+			return errors.New(joined.Failed)
+		}
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == ClientSyncFailed && appErr.HasDetails() {
+		_ = appErr.Details(out) // what it created before it stopped
+	}
+	return err
 }

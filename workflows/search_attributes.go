@@ -22,8 +22,16 @@ var (
 // SearchAttributeTypes lists the custom search attributes with their types, for registering them.
 func SearchAttributeTypes() map[string]enumspb.IndexedValueType { return visibility.Types() }
 
-// SyncsMetric counts finished contact syncs, tagged by outcome.
-const SyncsMetric = "cssync_contact_syncs"
+// Metrics the workflows emit (replay-safe: the SDK drops them while replaying).
+const (
+	// SyncsMetric counts finished contact syncs, tagged by outcome.
+	SyncsMetric = "cssync_contact_syncs"
+	// AttentionMetric is how many contacts' last sync failed, as the latest batch left them.
+	AttentionMetric = "cssync_contacts_needing_attention"
+	// OrphansMetric is how many deleted HubSpot contacts still have records (DELETED_CONTACTS=keep),
+	// as the latest full batch found them.
+	OrphansMetric = "cssync_orphaned_contacts"
+)
 
 // recordOutcome sets the search attributes and the run's current details from the result, so
 // the Web UI lists and reads the outcome without opening payloads.

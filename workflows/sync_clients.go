@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cssync/cssync/activities"
@@ -100,7 +101,8 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 		var page activities.ClientRecordsPage
 		listCtx := stepOptions(ctx, in.StepTimeout, in.RetryFor, fmt.Sprintf("list checked HubSpot %s after id %q", sourceLabel(p.Source), p.AfterID))
 		if err := workflow.ExecuteActivity(listCtx, a.ListClientRecords, activities.ClientRecordsInput{AfterID: p.AfterID, Limit: in.PageSize}).Get(ctx, &page); err != nil {
-			return SyncClientsResult{}, err
+			// The clients created so far travel with the error, for the contact batch that follows.
+			return SyncClientsResult{}, temporal.NewApplicationErrorWithCause("client sync stopped: "+err.Error(), ClientSyncFailed, err, p.result(in.DryRun))
 		}
 		if !page.Enabled {
 			return SyncClientsResult{Reason: page.Reason, Source: page.Source, Counts: p.Counts, Runs: p.Runs, DryRun: in.DryRun}, nil
@@ -149,14 +151,22 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 			p.AfterID = page.LastID
 		}
 		if last {
-			return SyncClientsResult{Enabled: true, Source: p.Source, Total: p.Total, Counts: p.Counts, Runs: p.Runs,
-				DryRun: in.DryRun, Planned: p.Planned, StatusProblems: p.StatusProblems, Created: p.Created}, nil
+			return p.result(in.DryRun), nil
 		}
 		if doneThisRun >= in.ClientsPerRun {
 			in.Carried = p
 			return SyncClientsResult{}, workflow.NewContinueAsNewError(ctx, SyncClients, in)
 		}
 	}
+}
+
+// ClientSyncFailed is the error type of a client sync that stopped; its details are the
+// SyncClientsResult of what it did before.
+const ClientSyncFailed = "ClientSyncFailed"
+
+func (p *ClientsProgress) result(dryRun bool) SyncClientsResult {
+	return SyncClientsResult{Enabled: true, Source: p.Source, Total: p.Total, Counts: p.Counts, Runs: p.Runs,
+		DryRun: dryRun, Planned: p.Planned, StatusProblems: p.StatusProblems, Created: p.Created}
 }
 
 // sourceLabel names the listed records for a summary; the first page does not know the source yet.

@@ -161,7 +161,7 @@ func TestScheduledSyncRunsClientsThenContactsPassingInputsThrough(t *testing.T) 
 	require.NoError(t, env.GetWorkflowError())
 	var res ScheduledSyncResult
 	require.NoError(t, env.GetWorkflowResult(&res))
-	require.Equal(t, []string{"clients:scheduled-sync-2026-clients", "contacts:scheduled-sync-2026-contacts"}, order)
+	require.Equal(t, []string{"clients:" + DryRunClientsWorkflowID, "contacts:scheduled-sync-2026-contacts"}, order)
 	require.Equal(t, 1, res.Clients.Counts[syncplan.Created])
 	require.Equal(t, 2, res.Contacts.Counts[syncplan.Created])
 	require.Empty(t, res.ClientsError)
@@ -199,6 +199,47 @@ func TestScheduledSyncSyncsContactsWhenTheClientSyncFails(t *testing.T) {
 	env.ExecuteWorkflow(ScheduledSync, ScheduledSyncInput{})
 	require.True(t, contacts, "contacts whose clients exist are still synced")
 	require.ErrorContains(t, env.GetWorkflowError(), "client sync failed")
+}
+
+// A client sync that stops hands over the clients it created before: their contacts are listed.
+func TestScheduledSyncHandsOverTheClientsAFailedClientSyncCreated(t *testing.T) {
+	env := scheduledEnv()
+	partial := SyncClientsResult{Enabled: true, Counts: map[syncplan.Outcome]int{syncplan.Created: 1}, Created: []string{"1003"}}
+	env.OnWorkflow(SyncClients, mock.Anything, mock.Anything).Return(SyncClientsResult{},
+		temporal.NewApplicationErrorWithCause("client sync stopped: HubSpot down", ClientSyncFailed, errors.New("HubSpot down"), partial))
+	var got SyncContactsInput
+	env.OnWorkflow(SyncContacts, mock.Anything, mock.Anything).Return(func(_ workflow.Context, in SyncContactsInput) (SyncContactsResult, error) {
+		got = in
+		return SyncContactsResult{}, nil
+	})
+	env.ExecuteWorkflow(ScheduledSync, ScheduledSyncInput{Contacts: SyncContactsInput{Incremental: true}})
+	require.Error(t, env.GetWorkflowError(), "the run still fails, naming the client sync's error")
+	require.Equal(t, []string{"1003"}, got.NewClients)
+	require.True(t, got.Incremental)
+}
+
+// A failed client sync's partial result travels in its error, from SyncClients itself.
+func TestSyncClientsThatStopsCarriesWhatItCreated(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	pagesAsked := 0
+	env.OnActivity(a.ListClientRecords, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ClientRecordsInput) (activities.ClientRecordsPage, error) {
+			pagesAsked++
+			if pagesAsked == 2 {
+				return activities.ClientRecordsPage{}, temporal.NewNonRetryableApplicationError("HubSpot said 401", "HubSpot.auth", nil)
+			}
+			return activities.ClientRecordsPage{Enabled: true, Source: "deals", Records: []activities.ClientRecord{{ID: "1003", Name: "New"}}, LastID: "1003"}, nil
+		})
+	env.OnActivity(a.UpsertClient, mock.Anything, mock.Anything).Return(activities.UpsertClientResult{Action: syncplan.Created, ClientID: 9003}, nil)
+	env.ExecuteWorkflow(SyncClients, SyncClientsInput{})
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, env.GetWorkflowError(), &appErr)
+	require.Equal(t, ClientSyncFailed, appErr.Type())
+	var partial SyncClientsResult
+	require.NoError(t, appErr.Details(&partial))
+	require.Equal(t, []string{"1003"}, partial.Created)
 }
 
 func TestSyncClientsPassesTheMappedStatusAndReportsUnmatchedValues(t *testing.T) {

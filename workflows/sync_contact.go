@@ -25,6 +25,9 @@ type SyncContactInput struct {
 	Deals *PrefetchedDeals `json:"deals,omitempty"`
 	// Known are places a batch's census of every client found the contact's records.
 	Known []activities.Location `json:"known,omitempty"`
+	// AlsoOwns are ids a batch read found HubSpot merged into this contact, beyond those its
+	// hs_merged_object_ids lists: their records are this contact's too.
+	AlsoOwns []string `json:"alsoOwns,omitempty"`
 	// DryRun plans the sync without writing anything: the result's Outcome and Changes say what a
 	// real run would do.
 	DryRun bool `json:"dryRun,omitempty"`
@@ -107,6 +110,11 @@ func (s *contactSync) run() error {
 		return err
 	}
 	s.owner = s.contact.Owner()
+	for _, id := range s.in.AlsoOwns {
+		if !s.owner.Owns(id) {
+			s.owner.MergedIDs = append(s.owner.MergedIDs, id)
+		}
+	}
 	switch {
 	case s.contact.MergedInto != "":
 		return s.merged()

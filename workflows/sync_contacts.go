@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -26,6 +27,8 @@ const (
 	// DefaultOverlap is how far before the watermark an incremental batch looks: HubSpot search
 	// shows a written record only after a few seconds.
 	DefaultOverlap = 5 * time.Minute
+	// maxOrphansListed bounds the deleted contacts with records a result names.
+	maxOrphansListed = 50
 )
 
 // SyncContactsInput configures a batch run. The zero value syncs every checked contact with
@@ -39,7 +42,7 @@ type SyncContactsInput struct {
 	// DryRun plans every contact's sync without writing; the result lists the plans.
 	DryRun bool `json:"dryRun,omitempty"`
 	// CheckEveryContact starts a SyncContact for every listed contact, even one the page plan
-	// finds in line; slower, but it also finds copies of a contact made by hand on other clients.
+	// finds in line.
 	CheckEveryContact bool `json:"checkEveryContact,omitempty"`
 
 	// Incremental lists only checked contacts modified since the previous completed batch on
@@ -69,6 +72,20 @@ type BatchProgress struct {
 	Planned []SyncContactResult `json:"planned,omitempty"`
 	// Window is what the chain lists, decided by its first run.
 	Window Window `json:"window,omitzero"`
+	// Attention are the contacts whose last sync failed, inherited from the previous batch and
+	// kept up to date as this one goes.
+	Attention syncplan.Attentions `json:"attention,omitempty"`
+	// Listed are the ids of Attention contacts this chain listed already (so a full run can drop
+	// entries of contacts no longer checked, and an incremental one retries the others).
+	Listed []string `json:"listed,omitempty"`
+	// HoldWatermark says a contact could not be followed up (a sync still running, a failure the
+	// Attention list could not hold): the next incremental batch starts from this one's watermark.
+	HoldWatermark bool `json:"holdWatermark,omitempty"`
+	// Census is the session the full run's census lives on, to recreate it after continue-as-new.
+	Census []byte `json:"census,omitempty"`
+	// Orphans are deleted HubSpot contacts whose records were kept; OrphanCount counts them all.
+	Orphans     []string `json:"orphans,omitempty"`
+	OrphanCount int      `json:"orphanCount,omitempty"`
 }
 
 // Window is the part of the checked contacts a batch lists, and the watermarks it carries on.
@@ -97,11 +114,18 @@ type SyncContactsResult struct {
 	Since       time.Time `json:"since,omitzero"`
 	Watermark   time.Time `json:"watermark,omitzero"` // the previous batch's watermark used
 	// NextWatermark is where the next incremental batch starts: this batch's start, or, when a
-	// contact sync failed, the watermark this batch started from (zero after a full batch), so
-	// the failed contact is listed again. LastFull is the start of the latest full batch.
+	// contact could not be followed up, the watermark this batch started from. LastFull is the
+	// start of the latest full batch.
 	NextWatermark time.Time `json:"nextWatermark,omitzero"`
 	LastFull      time.Time `json:"lastFull,omitzero"`
 	Why           string    `json:"why,omitempty"`
+	// Attention lists the contacts whose last sync failed: why, since when, how many attempts, and
+	// when the next batch tries again (at once if they change in HubSpot).
+	Attention syncplan.Attentions `json:"attention,omitempty"`
+	// Orphans names deleted HubSpot contacts whose ClientSuccess records were kept
+	// (DELETED_CONTACTS=keep); OrphanCount counts them all.
+	Orphans     []string `json:"orphans,omitempty"`
+	OrphanCount int      `json:"orphanCount,omitempty"`
 	// Planned lists, for a dry run, what each contact's sync would do.
 	Planned []SyncContactResult `json:"planned,omitempty"`
 	// DryRun marks a batch that only planned: the next incremental batch ignores it.
@@ -111,6 +135,10 @@ type SyncContactsResult struct {
 // ProgressQuery is the name of the query on SyncContacts that returns its Progress, e.g.
 // `temporal workflow query --workflow-id sync-contacts --type progress`.
 const ProgressQuery = "progress"
+
+// AttentionQuery is the name of the query on SyncContacts that returns the contacts whose last
+// sync failed (syncplan.Attentions).
+const AttentionQuery = "attention"
 
 // Progress is where a batch stands, across continue-as-new runs.
 type Progress struct {
@@ -124,171 +152,441 @@ type Progress struct {
 }
 
 // SyncContacts syncs every contact whose checkbox is checked: it pages through them in id order
-// and runs one SyncContact child per contact, at most Concurrency at a time, continuing as new
-// every ContactsPerRun contacts so no history grows large.
+// and runs one SyncContact child per contact that needs one, at most Concurrency at a time,
+// continuing as new every ContactsPerRun contacts so no history grows large. A full run first
+// takes a census of ClientSuccess, judges every contact against it (so a contact's records are
+// found on any client whatever emails say), and ends by sweeping what no checked contact
+// accounted for: merged and deleted contacts. Contacts whose sync failed are carried to the next
+// batch and retried with growing intervals, or at once when they change in HubSpot.
 func SyncContacts(ctx workflow.Context, in SyncContactsInput) (SyncContactsResult, error) {
-	first := in.Carried == nil
-	in = withBatchDefaults(in)
-	p := in.Carried
-	p.Runs++
-	if first {
-		// Reading the clock records nothing in history; the look-up below exists only in
-		// histories of incremental batches, which older code never started.
-		p.Window = Window{StartedAt: workflow.Now(ctx), Why: "full batch requested"}
-		p.Window.LastFull = p.Window.StartedAt
-		if in.Incremental {
-			var prev activities.PreviousBatch
-			if err := workflow.ExecuteActivity(stepOptions(ctx, in.StepTimeout, in.RetryFor, "find the watermark of the previous completed batch"),
-				a.FindPreviousBatch).Get(ctx, &prev); err != nil {
-				return SyncContactsResult{}, err
-			}
-			p.Window = chooseWindow(in, prev, p.Window.StartedAt)
-		}
-	}
-	childCtx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		// Children finish their move even if the batch is cancelled or terminated.
-		ParentClosePolicy:     abandon,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	})
-	inFlight := 0
-	listed, allListed := p.Total, false
-	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
-		// The answer is encoded as soon as the handler returns, so sharing the map is safe.
-		return Progress{Done: p.Total, Listed: listed, InFlight: inFlight, AllListed: allListed, Counts: p.Counts, Run: p.Runs}, nil
-	}); err != nil {
+	b, err := newBatch(ctx, in)
+	if err != nil {
 		return SyncContactsResult{}, err
 	}
-	selector := workflow.NewSelector(ctx)
-	startChild := func(contactID string, deals *PrefetchedDeals) {
-		opts := workflow.GetChildWorkflowOptions(childCtx)
-		opts.WorkflowID = ContactWorkflowID(contactID)
-		opts.StaticSummary = ContactSummary(contactID)
-		// Searchable while it runs; the child adds its outcome and client when it ends.
-		opts.TypedSearchAttributes = temporal.NewSearchAttributes(HubSpotContactIDKey.ValueSet(contactID))
-		if in.DryRun {
-			// A plan is not a sync: its own id, and no search attributes to be found by.
-			opts.WorkflowID = DryRunContactWorkflowID(contactID)
-			opts.StaticSummary = "dry run: " + opts.StaticSummary
-			opts.TypedSearchAttributes = temporal.SearchAttributes{}
-		}
-		f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(childCtx, opts), SyncContact,
-			SyncContactInput{HubSpotContactID: contactID, StepTimeout: in.StepTimeout, RetryFor: in.RetryFor, Deals: deals, DryRun: in.DryRun, PendingClients: in.PendingClients})
-		inFlight++
-		selector.AddFuture(f, func(f workflow.Future) {
-			inFlight--
-			p.Total++
-			r, outcome := childOutcome(ctx, f)
-			p.Counts[outcome]++
-			if in.DryRun {
-				p.Planned = append(p.Planned, r)
-			}
-		})
-	}
-
-	// Histories from before the page plan list ids only and start a child for every contact.
-	planPages := workflow.GetVersion(ctx, pagePlanChange, workflow.DefaultVersion, 1) == 1 && !in.CheckEveryContact
+	defer b.closeCensus()
 	for doneThisRun := 0; ; {
-		var page contactPage
-		var err error
-		if planPages {
-			page, err = planPage(ctx, in, p)
-		} else {
-			page, err = listPage(ctx, in, p)
-		}
+		page, err := b.nextPage()
 		if err != nil {
 			return SyncContactsResult{}, err
 		}
-		for _, c := range page.inLine {
-			p.addInLine(c, in.DryRun)
-		}
-		if len(page.inLine) > 0 && !in.DryRun {
-			// Counted as their SyncContacts would have counted them (replay-safe).
-			workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"outcome": string(syncplan.Unchanged)}).
-				Counter(SyncsMetric).Inc(int64(len(page.inLine)))
-		}
-		listed += page.listed
-		allListed = page.lastID == ""
-		for _, id := range page.toSync {
-			for inFlight >= in.Concurrency {
-				selector.Select(ctx)
-			}
-			// With the associations resolver the page carries each contact's deals, read in one
-			// batch call; the property resolver leaves page.deals nil and the input as it was.
-			var deals *PrefetchedDeals
-			if page.deals != nil {
-				deals = &PrefetchedDeals{IDs: page.deals[id]}
-			}
-			startChild(id, deals)
-		}
+		b.take(page)
 		doneThisRun += page.listed
 		last := page.lastID == ""
 		if !last {
-			p.AfterID = page.lastID
+			b.p.AfterID = page.lastID
 		}
-		if last || doneThisRun >= in.ContactsPerRun {
-			for inFlight > 0 {
-				selector.Select(ctx)
+		if last {
+			if err := b.finish(); err != nil {
+				return SyncContactsResult{}, err
 			}
-			if last {
-				return batchResult(p, in.DryRun), nil
-			}
-			in.Carried = p
-			return SyncContactsResult{}, workflow.NewContinueAsNewError(ctx, SyncContacts, in)
+			b.drain()
+			return b.result(), nil
+		}
+		if doneThisRun >= b.in.ContactsPerRun {
+			b.drain()
+			b.in.Carried = b.p
+			return SyncContactsResult{}, workflow.NewContinueAsNewError(ctx, SyncContacts, b.in)
 		}
 	}
 }
 
-// pagePlanChange is the workflow.GetVersion change id of the page plan.
-const pagePlanChange = "page-plan"
+// batch is one run of SyncContacts: its input, its progress, and its children in flight.
+type batch struct {
+	ctx      workflow.Context
+	in       SyncContactsInput
+	p        *BatchProgress
+	selector workflow.Selector
+	inFlight int
+	listed   int
+	all      bool // the last page has been read
+	// census is the session context the full run's page steps run in; nil without a census.
+	census workflow.Context
+}
+
+func newBatch(ctx workflow.Context, in SyncContactsInput) (*batch, error) {
+	first := in.Carried == nil
+	in = withBatchDefaults(in)
+	b := &batch{ctx: ctx, in: in, p: in.Carried, selector: workflow.NewSelector(ctx)}
+	b.p.Runs++
+	b.listed = b.p.Total
+	if first {
+		if err := b.chooseWindow(); err != nil {
+			return nil, err
+		}
+	}
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) {
+		// The answer is encoded as soon as the handler returns, so sharing the map is safe.
+		return b.progress(), nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := workflow.SetQueryHandler(ctx, AttentionQuery, func() (syncplan.Attentions, error) { return b.p.Attention, nil }); err != nil {
+		return nil, err
+	}
+	if b.full() {
+		if err := b.openCensus(); err != nil {
+			return nil, err
+		}
+	}
+	b.showProgress()
+	return b, nil
+}
+
+// chooseWindow decides, at the start of the chain, what it lists, and inherits the previous
+// batch's attention list.
+func (b *batch) chooseWindow() error {
+	now := workflow.Now(b.ctx)
+	b.p.Window = Window{StartedAt: now, LastFull: now, Why: "full batch requested"}
+	if !b.in.Incremental {
+		return nil
+	}
+	var prev activities.PreviousBatch
+	if err := workflow.ExecuteActivity(stepOptions(b.ctx, b.in.StepTimeout, b.in.RetryFor, "find the watermark of the previous completed batch"),
+		a.FindPreviousBatch).Get(b.ctx, &prev); err != nil {
+		return err
+	}
+	b.p.Window = chooseWindow(b.in, prev, now)
+	b.p.Attention = prev.Attention
+	return nil
+}
+
+// full reports whether this run takes a census: a full listing planned page by page.
+func (b *batch) full() bool { return b.p.Window.Since.IsZero() && !b.in.CheckEveryContact }
+
+// censusSession is how long a full run may keep its census worker.
+const censusSession = 24 * time.Hour
+
+// openCensus starts (or, after continue-as-new, recreates) the session the census lives in, and
+// takes the census when this chain has none yet.
+func (b *batch) openCensus() error {
+	opts := &workflow.SessionOptions{CreationTimeout: b.in.RetryFor, ExecutionTimeout: censusSession, HeartbeatTimeout: time.Minute}
+	var err error
+	if b.p.Census != nil {
+		b.census, err = workflow.RecreateSession(b.ctx, b.p.Census, opts)
+		if err == nil {
+			return nil
+		}
+	}
+	if b.census, err = workflow.CreateSession(b.ctx, opts); err != nil {
+		return err
+	}
+	b.p.Census = workflow.GetSessionInfo(b.census).GetRecreateToken()
+	return b.takeCensus()
+}
+
+func (b *batch) takeCensus() error {
+	ctx := withHeartbeat(stepOptions(b.census, censusStepTimeout, b.in.RetryFor, "take a census of every ClientSuccess client's contacts"))
+	return workflow.ExecuteActivity(ctx, a.TakeCensus, activities.CensusInput{Run: b.censusKey()}).Get(b.ctx, nil)
+}
+
+// censusStepTimeout bounds one attempt at the census: one call per client, paced.
+const censusStepTimeout = 2 * time.Hour
+
+// censusKey names the chain's census on the worker that holds it.
+func (b *batch) censusKey() string {
+	return workflow.GetInfo(b.ctx).WorkflowExecution.ID + "@" + b.p.Window.StartedAt.UTC().Format(time.RFC3339Nano)
+}
+
+// censusLost reports whether a step failed because the census worker went away.
+func (b *batch) censusLost(err error) bool {
+	return err != nil && b.census != nil &&
+		(errors.Is(err, workflow.ErrSessionFailed) || workflow.GetSessionInfo(b.census).SessionState == workflow.SessionStateFailed)
+}
+
+func (b *batch) closeCensus() {
+	if b.census != nil {
+		workflow.CompleteSession(b.census)
+	}
+}
 
 // contactPage is one listed page: the contacts to start a SyncContact for, and those the page plan
 // found in line (none without the plan).
 type contactPage struct {
-	toSync []string
-	deals  map[string][]string
-	inLine []activities.InLineContact
-	listed int
-	lastID string
+	toSync   []string
+	deals    map[string][]string
+	known    map[string][]activities.Location
+	modified map[string]time.Time
+	inLine   []activities.InLineContact
+	listed   int
+	lastID   string
 }
 
-// planPage lists and plans the next page (PlanContactsPage).
-func planPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (contactPage, error) {
-	what := fmt.Sprintf("list and plan checked HubSpot contacts after id %q", p.AfterID)
-	if since := p.Window.Since; !since.IsZero() {
-		what = fmt.Sprintf("list and plan checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID)
-		if len(in.NewClients) > 0 {
-			what = fmt.Sprintf("list and plan checked HubSpot contacts modified since %s or of the %d new clients, after id %q",
-				since.UTC().Format(time.RFC3339), len(in.NewClients), p.AfterID)
+// nextPage lists the next page: planned, or (CheckEveryContact) ids only.
+func (b *batch) nextPage() (contactPage, error) {
+	if b.in.CheckEveryContact {
+		return b.listPage()
+	}
+	for {
+		page, err := b.planPage()
+		if err != nil || !page.CensusMissing {
+			return contactPage{toSync: page.ToSync, deals: page.Deals, known: page.Known, modified: page.Modified, inLine: page.InLine,
+				listed: page.Listed(), lastID: page.LastID}, err
+		}
+		// The census worker went away: take the census again, on a new session.
+		b.closeCensus()
+		b.p.Census = nil
+		if err := b.openCensus(); err != nil {
+			return contactPage{}, err
 		}
 	}
+}
+
+// planPage lists and plans the next page (PlanContactsPage), in the census session when there is one.
+func (b *batch) planPage() (activities.PlannedPage, error) {
+	in := activities.PagePlanInput{Since: b.p.Window.Since, NewClients: b.in.NewClients, AfterID: b.p.AfterID, Limit: b.in.PageSize}
+	ctx := b.ctx
+	if b.census != nil {
+		ctx, in.Census = b.census, b.censusKey()
+	}
 	var page activities.PlannedPage
-	err := workflow.ExecuteActivity(stepOptions(ctx, in.StepTimeout, in.RetryFor, what), a.PlanContactsPage,
-		activities.PagePlanInput{Since: p.Window.Since, NewClients: in.NewClients, AfterID: p.AfterID, Limit: in.PageSize}).Get(ctx, &page)
-	return contactPage{toSync: page.ToSync, deals: page.Deals, inLine: page.InLine, listed: page.Listed(), lastID: page.LastID}, err
+	err := workflow.ExecuteActivity(stepOptions(ctx, b.in.StepTimeout, b.in.RetryFor, b.pageSummary("list and plan")), a.PlanContactsPage, in).Get(b.ctx, &page)
+	if b.censusLost(err) {
+		return activities.PlannedPage{CensusMissing: true}, nil
+	}
+	return page, err
 }
 
 // listPage lists the next page's ids, every one to be synced by its own SyncContact.
-func listPage(ctx workflow.Context, in SyncContactsInput, p *BatchProgress) (contactPage, error) {
+func (b *batch) listPage() (contactPage, error) {
 	var list workflow.Future
-	if since := p.Window.Since; !since.IsZero() {
-		listCtx := stepOptions(ctx, in.StepTimeout, in.RetryFor, fmt.Sprintf("list checked HubSpot contacts modified since %s after id %q", since.UTC().Format(time.RFC3339), p.AfterID))
-		list = workflow.ExecuteActivity(listCtx, a.ListChangedContacts, activities.ChangedContactsInput{Since: since, NewClients: in.NewClients, AfterID: p.AfterID, Limit: in.PageSize})
+	if since := b.p.Window.Since; !since.IsZero() {
+		list = workflow.ExecuteActivity(stepOptions(b.ctx, b.in.StepTimeout, b.in.RetryFor, b.pageSummary("list")), a.ListChangedContacts,
+			activities.ChangedContactsInput{Since: since, NewClients: b.in.NewClients, AfterID: b.p.AfterID, Limit: b.in.PageSize})
 	} else {
-		listCtx := stepOptions(ctx, in.StepTimeout, in.RetryFor, fmt.Sprintf("list checked HubSpot contacts after id %q", p.AfterID))
-		list = workflow.ExecuteActivity(listCtx, a.ListCheckedContacts, p.AfterID, in.PageSize)
+		list = workflow.ExecuteActivity(stepOptions(b.ctx, b.in.StepTimeout, b.in.RetryFor, b.pageSummary("list")), a.ListCheckedContacts,
+			b.p.AfterID, b.in.PageSize)
 	}
 	var page activities.CheckedPage
-	err := list.Get(ctx, &page)
+	err := list.Get(b.ctx, &page)
 	return contactPage{toSync: page.IDs, deals: page.Deals, listed: len(page.IDs), lastID: page.LastID}, err
+}
+
+// pageSummary names a page step for the timeline: which contacts, from where.
+func (b *batch) pageSummary(verb string) string {
+	what := "checked HubSpot contacts"
+	if since := b.p.Window.Since; !since.IsZero() {
+		what += " modified since " + since.UTC().Format(time.RFC3339)
+		if len(b.in.NewClients) > 0 {
+			what += fmt.Sprintf(" or of the %d new clients", len(b.in.NewClients))
+		}
+	}
+	if b.p.AfterID == "" {
+		return fmt.Sprintf("%s the first page of %s", verb, what)
+	}
+	return fmt.Sprintf("%s %s after id %s", verb, what, b.p.AfterID)
+}
+
+// take counts the page's in-line contacts and starts a sync for each other one, unless its last
+// sync failed and it waits for its retry.
+func (b *batch) take(page contactPage) {
+	for _, c := range page.inLine {
+		b.addInLine(c)
+		b.p.Attention = b.p.Attention.Cleared(c.ID)
+	}
+	if len(page.inLine) > 0 && !b.in.DryRun {
+		// Counted as their SyncContacts would have counted them (replay-safe).
+		workflow.GetMetricsHandler(b.ctx).WithTags(map[string]string{"outcome": string(syncplan.Unchanged)}).
+			Counter(SyncsMetric).Inc(int64(len(page.inLine)))
+	}
+	b.listed += page.listed
+	b.all = page.lastID == ""
+	now := workflow.Now(b.ctx)
+	for _, id := range page.toSync {
+		if _, ok := b.p.Attention.Find(id); ok {
+			b.p.Listed = append(b.p.Listed, id)
+		}
+		if b.p.Attention.Defer(id, page.modified[id], now) {
+			b.count(SyncContactResult{HubSpotContactID: id, Outcome: syncplan.Deferred})
+			continue
+		}
+		var deals *PrefetchedDeals
+		if page.deals != nil {
+			deals = &PrefetchedDeals{IDs: page.deals[id]}
+		}
+		b.start(SyncContactInput{HubSpotContactID: id, Deals: deals, Known: page.known[id]}, true)
+	}
+	b.showProgress()
+}
+
+// start runs one contact's sync as a child, at most Concurrency at a time. When a sync of the
+// contact is already running, the batch waits for it and then syncs the contact once more (once:
+// again is "already running" and holds the watermark), so a change it saw is never skipped.
+func (b *batch) start(in SyncContactInput, followUp bool) {
+	for b.inFlight >= b.in.Concurrency {
+		b.selector.Select(b.ctx)
+	}
+	in.StepTimeout, in.RetryFor, in.DryRun = b.in.StepTimeout, b.in.RetryFor, b.in.DryRun
+	if b.in.DryRun {
+		in.PendingClients = b.in.PendingClients
+	}
+	f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(b.ctx, b.childOptions(in.HubSpotContactID)), SyncContact, in)
+	b.inFlight++
+	b.selector.AddFuture(f, func(f workflow.Future) {
+		b.inFlight--
+		var r SyncContactResult
+		err := f.Get(b.ctx, &r)
+		var running *temporal.ChildWorkflowExecutionAlreadyStartedError
+		switch {
+		case errors.As(err, &running) && followUp:
+			b.followUp(in)
+			return
+		case errors.As(err, &running):
+			r.Outcome, b.p.HoldWatermark = syncplan.AlreadyRunning, true
+		case err != nil:
+			r.Outcome, r.Reason = syncplan.Failed, err.Error()
+		}
+		r.HubSpotContactID = in.HubSpotContactID
+		b.count(r)
+	})
+}
+
+// followUp waits for the sync of the contact that was already running, then syncs it once more.
+func (b *batch) followUp(in SyncContactInput) {
+	id := ContactWorkflowID(in.HubSpotContactID)
+	if b.in.DryRun {
+		id = DryRunContactWorkflowID(in.HubSpotContactID)
+	}
+	ctx := withHeartbeat(stepOptions(b.ctx, 2*time.Hour, max(b.in.RetryFor, 2*time.Hour), "wait for the running sync of contact "+in.HubSpotContactID))
+	f := workflow.ExecuteActivity(ctx, a.AwaitContactSync, id)
+	b.inFlight++
+	b.selector.AddFuture(f, func(workflow.Future) {
+		b.inFlight--
+		b.start(in, false)
+	})
+}
+
+func (b *batch) childOptions(contactID string) workflow.ChildWorkflowOptions {
+	opts := workflow.ChildWorkflowOptions{
+		WorkflowID:    ContactWorkflowID(contactID),
+		StaticSummary: ContactSummary(contactID),
+		// Children finish their move even if the batch is cancelled or terminated.
+		ParentClosePolicy:     abandon,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		// Searchable while it runs; the child adds its outcome and client when it ends.
+		TypedSearchAttributes: temporal.NewSearchAttributes(HubSpotContactIDKey.ValueSet(contactID)),
+	}
+	if b.in.DryRun {
+		// A plan is not a sync: its own id, and no search attributes to be found by.
+		opts.WorkflowID = DryRunContactWorkflowID(contactID)
+		opts.StaticSummary = "dry run: " + opts.StaticSummary
+		opts.TypedSearchAttributes = temporal.SearchAttributes{}
+	}
+	return opts
+}
+
+// count records a finished contact: its outcome, and whether it needs attention next time.
+func (b *batch) count(r SyncContactResult) {
+	b.p.Total++
+	b.p.Counts[r.Outcome]++
+	if b.in.DryRun {
+		b.p.Planned = append(b.p.Planned, r)
+	}
+	switch {
+	case b.in.DryRun || r.Outcome == syncplan.Deferred || r.Outcome == syncplan.AlreadyRunning:
+	case r.Outcome == syncplan.Failed || b.waitsForNewClient(r):
+		reason := r.Reason
+		if reason == "" {
+			reason = string(r.Outcome)
+		}
+		var dropped bool
+		b.p.Attention, dropped = b.p.Attention.Failed(r.HubSpotContactID, reason, workflow.Now(b.ctx))
+		b.p.HoldWatermark = b.p.HoldWatermark || dropped
+	default:
+		b.p.Attention = b.p.Attention.Cleared(r.HubSpotContactID)
+	}
+	b.showProgress()
+}
+
+// waitsForNewClient reports a contact listed because its client was just created that still found
+// no client: it is retried like a failure, since its HubSpot record may never change again.
+func (b *batch) waitsForNewClient(r SyncContactResult) bool {
+	return r.Outcome == syncplan.WaitingClient && len(b.in.NewClients) > 0 &&
+		(slices.Contains(b.in.NewClients, r.DealID) || slices.Contains(b.in.NewClients, r.CompanyID))
+}
+
+// finish ends the listing: a full run sweeps its census (merged and deleted contacts) and drops
+// attention entries of contacts no longer checked; an incremental run retries the failed contacts
+// whose retry has come though HubSpot did not list them.
+func (b *batch) finish() error {
+	if b.census != nil {
+		if err := b.sweep(); err != nil {
+			return err
+		}
+	}
+	var retry []string
+	for _, e := range b.p.Attention {
+		switch {
+		case slices.Contains(b.p.Listed, e.ID):
+		case b.p.Window.Since.IsZero():
+			b.p.Attention = b.p.Attention.Cleared(e.ID) // not listed by a full run: no longer checked
+		case !workflow.Now(b.ctx).Before(e.NextAttempt):
+			retry = append(retry, e.ID)
+		}
+	}
+	for _, id := range retry {
+		b.start(SyncContactInput{HubSpotContactID: id}, true)
+	}
+	return nil
+}
+
+// sweep asks HubSpot about the census records no page accounted for: a merged-away id's records go
+// to its survivor's sync, a deleted contact's are removed or reported, as DELETED_CONTACTS says.
+func (b *batch) sweep() error {
+	var res activities.SweepResult
+	ctx := stepOptions(b.census, b.in.StepTimeout, b.in.RetryFor, "look up the contacts whose ClientSuccess records no checked contact accounted for")
+	if err := workflow.ExecuteActivity(ctx, a.SweepCensus, activities.CensusInput{Run: b.censusKey()}).Get(b.ctx, &res); err != nil {
+		if b.censusLost(err) {
+			return nil // the census is gone with its worker: the next full run sweeps
+		}
+		return err
+	}
+	for _, m := range res.Merged {
+		b.start(SyncContactInput{HubSpotContactID: m.Survivor, AlsoOwns: []string{m.ID}, Known: m.Records}, true)
+	}
+	if res.RemoveDeleted {
+		for _, d := range res.Deleted {
+			b.start(SyncContactInput{HubSpotContactID: d.ID, Known: d.Records}, true)
+		}
+		return nil
+	}
+	b.p.OrphanCount = res.DeletedCount
+	for _, d := range res.Deleted {
+		if len(b.p.Orphans) < maxOrphansListed {
+			b.p.Orphans = append(b.p.Orphans, d.ID)
+		}
+	}
+	return nil
+}
+
+// drain waits for every child in flight.
+func (b *batch) drain() {
+	for b.inFlight > 0 {
+		b.selector.Select(b.ctx)
+	}
+}
+
+func (b *batch) progress() Progress {
+	return Progress{Done: b.p.Total, Listed: b.listed, InFlight: b.inFlight, AllListed: b.all, Counts: b.p.Counts, Run: b.p.Runs}
+}
+
+// showProgress puts the batch's progress where the Web UI shows it without a click.
+func (b *batch) showProgress() {
+	p := b.progress()
+	listed := fmt.Sprintf("%d+", p.Listed)
+	if p.AllListed {
+		listed = fmt.Sprint(p.Listed)
+	}
+	workflow.SetCurrentDetails(b.ctx, fmt.Sprintf("%d of %s contacts done, %d in flight, %d need attention (run %d)",
+		p.Done, listed, p.InFlight, len(b.p.Attention), p.Run))
 }
 
 // addInLine counts a contact the page plan found in line as unchanged, as its SyncContact would
 // have; a dry run lists it among the plans.
-func (p *BatchProgress) addInLine(c activities.InLineContact, dryRun bool) {
-	p.Total++
-	p.Counts[syncplan.Unchanged]++
-	if dryRun {
-		p.Planned = append(p.Planned, SyncContactResult{HubSpotContactID: c.ID, Outcome: syncplan.Unchanged, DealID: c.DealID, CompanyID: c.CompanyID,
+func (b *batch) addInLine(c activities.InLineContact) {
+	b.p.Total++
+	b.p.Counts[syncplan.Unchanged]++
+	if b.in.DryRun {
+		b.p.Planned = append(b.p.Planned, SyncContactResult{HubSpotContactID: c.ID, Outcome: syncplan.Unchanged, DealID: c.DealID, CompanyID: c.CompanyID,
 			ClientID: c.ClientID, ClientName: c.ClientName, DryRun: true,
 			Reason: fmt.Sprintf("dry run: already in line on client %s (%d); nothing written", c.ClientName, c.ClientID)})
 	}
@@ -312,36 +610,27 @@ func chooseWindow(in SyncContactsInput, prev activities.PreviousBatch, now time.
 	return w
 }
 
-// batchResult is the chain's result; a failed contact holds the watermark back so the next
-// incremental batch lists it again, and a dry run, which wrote nothing, carries none on.
-func batchResult(p *BatchProgress, dryRun bool) SyncContactsResult {
-	w := p.Window
+// result is the chain's result. Failed contacts travel in Attention, so they do not hold the
+// watermark back; only a contact that could not be followed up does. A dry run carries none on.
+func (b *batch) result() SyncContactsResult {
+	p, w := b.p, b.p.Window
 	r := SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs, Planned: p.Planned,
-		Incremental: !w.Since.IsZero(), Since: w.Since, Watermark: w.Watermark, Why: w.Why, DryRun: dryRun}
-	if dryRun {
+		Incremental: !w.Since.IsZero(), Since: w.Since, Watermark: w.Watermark, Why: w.Why, DryRun: b.in.DryRun,
+		Attention: p.Attention, Orphans: p.Orphans, OrphanCount: p.OrphanCount}
+	if b.in.DryRun {
+		r.Attention = nil
 		return r
 	}
 	r.NextWatermark, r.LastFull = w.StartedAt, w.LastFull
-	if p.Counts[syncplan.Failed] > 0 {
+	if p.HoldWatermark {
 		r.NextWatermark = w.Watermark
 	}
-	return r
-}
-
-// childOutcome reads a finished child's outcome; a failed child counts as Failed and a child
-// refused because a sync of the same contact is already running counts as AlreadyRunning.
-func childOutcome(ctx workflow.Context, f workflow.Future) (SyncContactResult, syncplan.Outcome) {
-	var r SyncContactResult
-	err := f.Get(ctx, &r)
-	var running *temporal.ChildWorkflowExecutionAlreadyStartedError
-	switch {
-	case errors.As(err, &running):
-		return r, syncplan.AlreadyRunning
-	case err != nil:
-		workflow.GetLogger(ctx).Warn("contact sync failed", "error", err)
-		return r, syncplan.Failed
+	metrics := workflow.GetMetricsHandler(b.ctx)
+	metrics.Gauge(AttentionMetric).Update(float64(len(p.Attention)))
+	if b.full() {
+		metrics.Gauge(OrphansMetric).Update(float64(p.OrphanCount))
 	}
-	return r, r.Outcome
+	return r
 }
 
 func withBatchDefaults(in SyncContactsInput) SyncContactsInput {
@@ -359,6 +648,9 @@ func withBatchDefaults(in SyncContactsInput) SyncContactsInput {
 	}
 	if in.Overlap <= 0 {
 		in.Overlap = DefaultOverlap
+	}
+	if in.RetryFor <= 0 {
+		in.RetryFor = DefaultRetryFor
 	}
 	if in.Carried == nil {
 		in.Carried = &BatchProgress{}

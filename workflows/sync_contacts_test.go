@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cssync/cssync/activities"
@@ -40,12 +41,30 @@ func afterID(id string) any {
 	return mock.MatchedBy(func(in activities.PagePlanInput) bool { return in.AfterID == id })
 }
 
-// pagedBatchEnv is a test environment whose PlanContactsPage serves ids 1..n in pages of size.
-func pagedBatchEnv(n, size int) (*testsuite.TestWorkflowEnvironment, func(activities.PagePlanInput) activities.PlannedPage) {
+// page matches a PagePlanInput by its listing (Since, AfterID, Limit), whatever census it names.
+func page(want activities.PagePlanInput) any {
+	return mock.MatchedBy(func(in activities.PagePlanInput) bool {
+		in.Census = ""
+		return in.Since.Equal(want.Since) && in.AfterID == want.AfterID && in.Limit == want.Limit && len(in.NewClients) == len(want.NewClients)
+	})
+}
+
+// newBatchEnv is a test environment for SyncContacts: sessions on (a full run takes its census in
+// one), the census and its sweep answering that ClientSuccess holds nothing unaccounted for.
+func newBatchEnv() *testsuite.TestWorkflowEnvironment {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{EnableSessionWorker: true})
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(SyncContact)
+	env.OnActivity(a.TakeCensus, mock.Anything, mock.Anything).Return(activities.CensusSummary{}, nil).Maybe()
+	env.OnActivity(a.SweepCensus, mock.Anything, mock.Anything).Return(activities.SweepResult{}, nil).Maybe()
+	return env
+}
+
+// pagedBatchEnv is a test environment whose PlanContactsPage serves ids 1..n in pages of size.
+func pagedBatchEnv(n, size int) (*testsuite.TestWorkflowEnvironment, func(activities.PagePlanInput) activities.PlannedPage) {
+	env := newBatchEnv()
 	list := pages(n, size)
 	env.OnActivity(a.PlanContactsPage, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.PagePlanInput) (activities.PlannedPage, error) {
@@ -91,10 +110,7 @@ func TestSyncContactsContinuesAsNewCarryingProgress(t *testing.T) {
 	require.Equal(t, "SyncContacts", can.WorkflowType.Name)
 
 	// The next run picks up where this one stopped.
-	next := testsuite.WorkflowTestSuite{}
-	env2 := next.NewTestWorkflowEnvironment()
-	env2.RegisterActivity(a)
-	env2.RegisterWorkflow(SyncContact)
+	env2 := newBatchEnv()
 	env2.OnActivity(a.PlanContactsPage, mock.Anything, afterID("20")).Return(list(activities.PagePlanInput{AfterID: "20", Limit: 10}), nil).Once()
 	env2.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil)
 	var carried SyncContactsInput
@@ -147,11 +163,8 @@ func TestSyncContactsProgressQuery(t *testing.T) {
 func TestSyncContactsStartsChildrenOnlyForContactsOutOfLine(t *testing.T) {
 	for _, dryRun := range []bool{false, true} {
 		t.Run(fmt.Sprintf("dryRun=%v", dryRun), func(t *testing.T) {
-			var ts testsuite.WorkflowTestSuite
-			env := ts.NewTestWorkflowEnvironment()
-			env.RegisterActivity(a)
-			env.RegisterWorkflow(SyncContact)
-			env.OnActivity(a.PlanContactsPage, mock.Anything, activities.PagePlanInput{Limit: 10}).Return(activities.PlannedPage{
+			env := newBatchEnv()
+			env.OnActivity(a.PlanContactsPage, mock.Anything, page(activities.PagePlanInput{Limit: 10})).Return(activities.PlannedPage{
 				ToSync: []string{"2"},
 				InLine: []activities.InLineContact{{ID: "1", DealID: "1001", ClientID: 9001, ClientName: "Acme"}, {ID: "3", DealID: "1001", ClientID: 9001, ClientName: "Acme"}},
 			}, nil).Once()
@@ -188,10 +201,7 @@ func TestSyncContactsStartsChildrenOnlyForContactsOutOfLine(t *testing.T) {
 
 // CheckEveryContact lists ids only and starts a child for every contact, as before the page plan.
 func TestSyncContactsCheckingEveryContactSkipsThePagePlan(t *testing.T) {
-	var ts testsuite.WorkflowTestSuite
-	env := ts.NewTestWorkflowEnvironment()
-	env.RegisterActivity(a)
-	env.RegisterWorkflow(SyncContact)
+	env := newBatchEnv()
 	env.OnActivity(a.ListCheckedContacts, mock.Anything, "", 10).Return(activities.CheckedPage{IDs: []string{"1", "2"}}, nil).Once()
 	env.OnWorkflow(SyncContact, mock.Anything, mock.Anything).Return(SyncContactResult{Outcome: syncplan.Unchanged}, nil).Twice()
 	env.ExecuteWorkflow(SyncContacts, SyncContactsInput{PageSize: 10, CheckEveryContact: true})

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	enumspb "go.temporal.io/api/enums/v1"
+
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
@@ -108,8 +110,9 @@ func TestComposeFile(t *testing.T) {
 		// The CLI pairs each --name with the --type after it (verified on CLI v1.5.1: a single
 		// --type for several names creates only the first); creating them again is a no-op.
 		require.Contains(t, script, "temporal operator search-attribute create -n default")
-		for name := range workflows.SearchAttributeTypes() {
-			require.Regexp(t, `--name `+name+` --type Keyword\b`, script)
+		cliType := map[enumspb.IndexedValueType]string{enumspb.INDEXED_VALUE_TYPE_KEYWORD: "Keyword", enumspb.INDEXED_VALUE_TYPE_KEYWORD_LIST: "KeywordList"}
+		for name, typ := range workflows.SearchAttributeTypes() {
+			require.Regexp(t, `--name `+name+` --type `+cliType[typ]+`\b`, script)
 		}
 	})
 }

@@ -157,7 +157,13 @@ type HubSpot struct {
 	// SyncClients writes as the client's ClientSuccess status, matched case-insensitively by
 	// description, then code. Empty (the default) leaves client statuses alone.
 	ClientStatusProperty string `env:"HUBSPOT_CLIENT_STATUS_PROPERTY"`
+	// DeletedContacts says what happens to the ClientSuccess records of a contact deleted in
+	// HubSpot: "keep" (the default: kept, and reported as orphans) or "remove".
+	DeletedContacts string `env:"DELETED_CONTACTS" envDefault:"keep"`
 }
+
+// RemoveDeleted reports whether DELETED_CONTACTS=remove.
+func (h HubSpot) RemoveDeleted() bool { return h.DeletedContacts == "remove" }
 
 // WriteBack reports whether WRITE_BACK_DEAL_ID is on (a malformed value fails validation).
 func (h HubSpot) WriteBack() bool {
@@ -282,6 +288,11 @@ func (c Worker) validate() error {
 	case "property", "associations":
 	default:
 		return fmt.Errorf("configuration: DEAL_RESOLVER must be \"property\" or \"associations\", got %q", c.HubSpot.DealResolver)
+	}
+	switch c.HubSpot.DeletedContacts {
+	case "keep", "remove":
+	default:
+		return fmt.Errorf("configuration: DELETED_CONTACTS must be \"keep\" or \"remove\", got %q", c.HubSpot.DeletedContacts)
 	}
 	switch c.HubSpot.DealPreference {
 	case "newest", "oldest":

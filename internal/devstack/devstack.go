@@ -17,15 +17,14 @@ import (
 
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.uber.org/fx"
 
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
+	"github.com/cssync/cssync/internal/visibility"
 	"github.com/cssync/cssync/internal/workerapp"
-	"github.com/cssync/cssync/workflows"
 )
 
 // Credentials the fakes accept. They are only ever used against the fakes.
@@ -147,7 +146,7 @@ func (f *Fakes) WorkerConfig(t config.Temporal) config.Worker {
 		HubSpot: config.HubSpot{
 			BaseURL: f.HubSpotURL, Token: FakeHubSpotToken, APIFamily: "2026-03",
 			SyncProperty: "sync_w_clientsuccess_contact", DealIDProperty: "associated_deal_id",
-			DealResolver: "property", DealPreference: "newest", WriteBackDealID: "false", ClientSource: "deals",
+			DealResolver: "property", DealPreference: "newest", WriteBackDealID: "false", ClientSource: "deals", DeletedContacts: "keep",
 		},
 		ClientSuccess: config.ClientSuccess{BaseURL: f.ClientSuccessURL, Username: FakeCSUsername, Password: FakeCSPassword,
 			ClientCacheTTL: time.Minute},
@@ -211,11 +210,7 @@ func StartDevServer(ctx context.Context, o DevServerOptions) (*testsuite.DevServ
 		DBFilename:   o.DBFile,
 		LogLevel:     "error",
 		// The sync's custom search attributes; a real namespace needs them created once (README).
-		SearchAttributes: temporal.NewSearchAttributes(
-			workflows.HubSpotContactIDKey.ValueSet(""),
-			workflows.ClientSuccessClientIDKey.ValueSet(""),
-			workflows.SyncOutcomeKey.ValueSet(""),
-		),
+		SearchAttributes: visibility.Empty(),
 		ClientOptions: &client.Options{
 			HostPort: o.Address,
 			Logger:   quietLogger(),

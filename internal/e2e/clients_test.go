@@ -125,7 +125,7 @@ func TestClientSyncDealsMode(t *testing.T) {
 	require.Equal(t, "Fake 2nd Test", second.Name, "an unchecked deal's client is left alone")
 
 	histories := map[string]*historypb.History{
-		"sync_clients.json":                        s.history(ctx, workflows.ScheduledClientsWorkflowID(id)),
+		"sync_clients.json":                        s.history(ctx, workflows.ClientsWorkflowID),
 		"scheduled_sync.json":                      s.history(ctx, id),
 		"sync_contact_dry_run_pending_client.json": carolPlanHistory,
 	}

@@ -82,6 +82,8 @@ func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API,
 		Clients:       activities.NewClientCache(cfg.ClientSuccess.ClientCacheTTL),
 		Definitions:   activities.NewDefinitionCache(activities.DefinitionTTL),
 		Temporal:      tc,
+		Censuses:      &activities.Censuses{},
+		RemoveDeleted: cfg.HubSpot.RemoveDeleted(),
 		ClientSource:  cfg.HubSpot.ClientSource,
 		Properties: activities.Properties{
 			SyncCheckbox: cfg.HubSpot.SyncProperty, DealID: cfg.HubSpot.DealIDProperty,
@@ -198,6 +200,8 @@ func newWorker(lc fx.Lifecycle, c client.Client, cfg config.Worker, acts *activi
 		// In-flight activities get this long to finish on shutdown before they are abandoned
 		// to their retry policy.
 		WorkerStopTimeout: 10 * time.Second,
+		// A full batch keeps its census of ClientSuccess on one worker, in a session.
+		EnableSessionWorker: true,
 	})
 	Register(w, acts)
 	lc.Append(fx.Hook{
