@@ -134,8 +134,11 @@ func TestRemoveOnlyTouchesOwnedRecords(t *testing.T) {
 	require.True(t, errors.As(err, &appErr), "got %v", err)
 	require.Equal(t, ErrTypeNotOwned, appErr.Type())
 
-	require.True(t, run[bool](t, f, f.acts.RemoveContact, RemoveInput{Owner: owner51, ClientID: 1, ContactID: 10}))
-	require.False(t, run[bool](t, f, f.acts.RemoveContact, RemoveInput{Owner: owner51, ClientID: 1, ContactID: 10}), "a record already gone is not an error")
+	first := run[Removed](t, f, f.acts.RemoveContact, RemoveInput{Owner: owner51, ClientID: 1, ContactID: 10, Return: true})
+	require.True(t, first.Deleted)
+	require.NotNil(t, first.Record, "the record as it was, to put back")
+	require.Equal(t, "bh@hubspot.com", first.Record.Email)
+	require.False(t, run[Removed](t, f, f.acts.RemoveContact, RemoveInput{Owner: owner51, ClientID: 1, ContactID: 10}).Deleted, "a record already gone is not an error")
 	require.Len(t, f.cs.ContactsOf(1), 1, "the unowned record is still there")
 }
 
@@ -244,4 +247,32 @@ func TestReadContactFollowsTheFieldMapping(t *testing.T) {
 	require.NoError(t, m.Check())
 	f.acts.Mapping = m
 	require.Equal(t, syncplan.ContactFields{Email: "bh@hubspot.com", FirstName: "Bri", Title: "Brian"}, read(), "fields come from the mapped properties")
+}
+
+// An update sends back every field it read, those the sync does not know included, and a move
+// carries them to the new record: ClientSuccess replaces the record on PUT.
+func TestFieldsTheSyncDoesNotKnowSurviveUpdatesAndMoves(t *testing.T) {
+	f := newFixture(t)
+	status := 2
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{{ID: 10, ClientID: 1, ExternalID: "51", Email: "bh@hubspot.com", FirstName: "Brian",
+		StatusID: &status, Champion: true, ExecutiveSponsor: true}}})
+	require.NoError(t, f.cs.EditContactInUI(10, map[string]any{"linkedinUrl": "https://linkedin.com/in/bh", "note": "met at INBOUND",
+		"advocate": true, "preferredName": "Bri", "city": "Cambridge", "someFieldAddedLater": "kept too"}))
+	before, _ := f.cs.ContactFields(10)
+
+	up := UpdateInput{Owner: owner51, ClientID: 1, ContactID: 10, Fields: fields}
+	require.Equal(t, syncplan.Updated, run[WriteResult](t, f, f.acts.UpdateContact, up).Action)
+	after, _ := f.cs.ContactFields(10)
+	for _, key := range []string{"linkedinUrl", "note", "advocate", "preferredName", "city", "someFieldAddedLater", "statusId", "champion", "executiveSponsor"} {
+		require.Equal(t, before[key], after[key], "update kept %s", key)
+	}
+	require.Equal(t, "Halligan", after["lastName"], "the mapped field changed")
+
+	moved := run[WriteResult](t, f, f.acts.CreateContact, CreateInput{Owner: owner51, ClientID: 2, Fields: fields, Source: &Location{ClientID: 1, ContactID: 10}})
+	carried, _ := f.cs.ContactFields(moved.ContactID)
+	for _, key := range []string{"linkedinUrl", "note", "advocate", "preferredName", "city", "someFieldAddedLater", "statusId", "champion", "executiveSponsor",
+		"email", "firstName", "lastName"} {
+		require.Equal(t, after[key], carried[key], "move carried %s", key)
+	}
+	require.NotEqual(t, after["uuid"], carried["uuid"], "a new record")
 }

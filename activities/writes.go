@@ -85,7 +85,9 @@ type CreateInput struct {
 	// copy of it, so everything a CSM set in ClientSuccess (status, flags, custom values, fields
 	// the sync does not map) is carried; then the mapped fields are set from HubSpot.
 	Source *Location `json:"source,omitempty"`
-	DryRun bool      `json:"dryRun,omitempty"`
+	// Body, instead of Source, is a removed record to put back (see RemoveInput.Return).
+	Body   *clientsuccess.Contact `json:"body,omitempty"`
+	DryRun bool                   `json:"dryRun,omitempty"`
 }
 
 // CreateContact creates the contact's record on a client. It looks first: a record of the contact
@@ -134,7 +136,10 @@ func (a *Activities) CreateContact(ctx context.Context, in CreateInput) (WriteRe
 // now, so it carries what a CSM set until this moment), else an empty record; owned by the contact.
 func (a *Activities) newRecord(ctx context.Context, in CreateInput) (clientsuccess.Contact, error) {
 	var c clientsuccess.Contact
-	if in.Source != nil {
+	switch {
+	case in.Body != nil:
+		c = in.Body.ForCreate()
+	case in.Source != nil:
 		src, err := a.ClientSuccess.GetContact(ctx, in.Source.ClientID, in.Source.ContactID)
 		switch {
 		case apierr.Is(err, apierr.NotFound):
@@ -169,30 +174,44 @@ type RemoveInput struct {
 	Owner     syncplan.Owner `json:"owner"`
 	ClientID  int64          `json:"clientId"`
 	ContactID int64          `json:"contactId"`
+	// Return asks for the whole record as it was deleted, so it can be put back.
+	Return bool `json:"return,omitempty"`
+}
+
+// Removed says what RemoveContact did.
+type Removed struct {
+	// Deleted is false when the record was already gone (an earlier attempt deleted it and its
+	// answer was lost).
+	Deleted bool `json:"deleted"`
+	// Record is the record as it was read before the delete, when asked for.
+	Record *clientsuccess.Contact `json:"record,omitempty"`
 }
 
 // RemoveContact deletes a record the contact owns. It re-reads the record first and refuses,
-// without retrying, if it is not the contact's. It reports whether this attempt deleted it (false:
-// already gone, for instance deleted by an earlier attempt whose answer was lost).
-func (a *Activities) RemoveContact(ctx context.Context, in RemoveInput) (deleted bool, err error) {
+// without retrying, if it is not the contact's.
+func (a *Activities) RemoveContact(ctx context.Context, in RemoveInput) (Removed, error) {
 	c, err := a.ClientSuccess.GetContact(ctx, in.ClientID, in.ContactID)
 	if apierr.Is(err, apierr.NotFound) {
-		return false, nil
+		return Removed{}, nil
 	}
 	if err != nil {
-		return false, toTemporal(err)
+		return Removed{}, toTemporal(err)
 	}
 	if !in.Owner.Owns(c.ExternalID) {
-		return false, notOwned(in.Owner, in.ClientID, in.ContactID, "deleting")
+		return Removed{}, notOwned(in.Owner, in.ClientID, in.ContactID, "deleting")
 	}
 	err = a.ClientSuccess.DeleteContact(ctx, in.ClientID, in.ContactID)
 	if apierr.Is(err, apierr.NotFound) {
-		return false, nil
+		return Removed{}, nil
 	}
 	if err != nil {
-		return false, toTemporal(err)
+		return Removed{}, toTemporal(err)
 	}
-	return true, nil
+	res := Removed{Deleted: true}
+	if in.Return {
+		res.Record = c
+	}
+	return res, nil
 }
 
 // InspectInput names the two ends of a move to look at.

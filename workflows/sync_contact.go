@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cssync/cssync/activities"
+	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -87,6 +88,10 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 	recordOutcome(ctx, s.res, err)
 	return s.res, err
 }
+
+// MoveUndone is the error type of a sync that put the contact back where it was after its move
+// could not finish: it is on its old client, whole.
+const MoveUndone = "MoveUndone"
 
 // contactSync is one run of SyncContact: its input, what it learned, and what it wrote.
 type contactSync struct {
@@ -206,8 +211,14 @@ func (s *contactSync) apply(plan syncplan.Plan) error {
 		s.change(string(written.Action), client.ID, written.ContactID)
 	}
 	for _, r := range plan.Remove {
-		if err := s.remove(r); err != nil {
+		removed, err := s.remove(r, plan.Source != nil && r.ContactID == plan.Source.ContactID)
+		if err != nil {
 			return s.undo(plan, err)
+		}
+		if removed.Record != nil {
+			if err := s.verifyMove(plan, *removed.Record); err != nil {
+				return err
+			}
 		}
 	}
 	s.res.Mapped = written.Mapped
@@ -252,17 +263,41 @@ func (s *contactSync) create(plan syncplan.Plan) (activities.WriteResult, error)
 	return written, nil // the create landed though its answer was lost: go on with the move
 }
 
-// remove deletes one of the contact's other records.
-func (s *contactSync) remove(r syncplan.Record) error {
+// remove deletes one of the contact's other records; for the source of a move it keeps the record
+// as it was, to put it back should the move's new record be gone.
+func (s *contactSync) remove(r syncplan.Record, source bool) (activities.Removed, error) {
 	label := clientLabel(s.located.ClientNames[r.ClientID], r.ClientID)
-	in := activities.RemoveInput{Owner: s.owner, ClientID: r.ClientID, ContactID: r.ContactID}
-	if err := s.step(fmt.Sprintf("remove contact %s's record %d from client %s", s.in.HubSpotContactID, r.ContactID, label), a.RemoveContact, in, nil); err != nil {
-		return err
+	in := activities.RemoveInput{Owner: s.owner, ClientID: r.ClientID, ContactID: r.ContactID, Return: source}
+	var removed activities.Removed
+	if err := s.step(fmt.Sprintf("remove contact %s's record %d from client %s", s.in.HubSpotContactID, r.ContactID, label), a.RemoveContact, in, &removed); err != nil {
+		return removed, err
 	}
 	s.forget(activities.Location{ClientID: r.ClientID, ContactID: r.ContactID})
 	// A record already gone (an earlier attempt deleted it and its answer was lost) counts as removed.
 	s.change("removed", r.ClientID, r.ContactID)
-	return nil
+	return removed, nil
+}
+
+// verifyMove looks, once the source of a move is removed, that the new record is still there: a
+// CSM may have deleted the new client, and its contacts with it, meanwhile. If it is gone, the
+// source is put back where it was, whole, so the contact is never on no client.
+func (s *contactSync) verifyMove(plan syncplan.Plan, source clientsuccess.Contact) error {
+	st, err := s.inspect(plan)
+	if err != nil || st.OnTarget != nil {
+		return err
+	}
+	dctx, _ := workflow.NewDisconnectedContext(s.ctx)
+	in := activities.CreateInput{Owner: s.owner, ClientID: plan.Source.ClientID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Body: &source}
+	var back activities.WriteResult
+	if err := s.stepIn(dctx, fmt.Sprintf("put contact %s back on client %d: its new record is gone", s.in.HubSpotContactID, plan.Source.ClientID),
+		a.CreateContact, in, &back); err != nil {
+		return s.failed(fmt.Errorf("the new record vanished during the move and putting the contact back failed: %w", err))
+	}
+	s.own = []activities.Location{{ClientID: plan.Source.ClientID, ContactID: back.ContactID}}
+	s.change("restored", plan.Source.ClientID, back.ContactID)
+	return s.failed(temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("the contact's new record on client %d vanished during the move (client deleted?); put back on client %d",
+			s.target.Client.ID, plan.Source.ClientID), MoveUndone, nil))
 }
 
 // undo runs when a removal fails, or the sync is cancelled, after a record was created on the
@@ -289,7 +324,8 @@ func (s *contactSync) undo(plan syncplan.Plan, cause error) error {
 	}
 	s.forget(*st.OnTarget)
 	s.change("undone", created.ClientID, st.OnTarget.ContactID)
-	return s.failed(fmt.Errorf("move undone, the contact stays on client %d: %w", plan.Source.ClientID, cause))
+	return s.failed(temporal.NewApplicationErrorWithOptions(fmt.Sprintf("move undone, the contact stays on client %d: %v", plan.Source.ClientID, cause),
+		MoveUndone, temporal.ApplicationErrorOptions{NonRetryable: true, Cause: cause}))
 }
 
 // inspect reads both ends of a move, on a context a cancel does not reach.
@@ -376,7 +412,7 @@ func (s *contactSync) deleted() error {
 			s.in.HubSpotContactID, len(plan.Remove), deletedPolicy(s.contact.RemoveWhenDeleted)))
 	}
 	for _, r := range plan.Remove {
-		if err := s.remove(r); err != nil {
+		if _, err := s.remove(r, false); err != nil {
 			return s.failed(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cssync/cssync/activities"
+	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/syncplan"
 )
 
@@ -148,7 +149,7 @@ func (s *syncContactSuite) TestDeletedContactsRecordsAreKeptOrRemovedAsConfigure
 		s.env.OnActivity(a.ReadContact, mock.Anything, "51").Return(deleted, nil).Once()
 		s.env.OnActivity(a.LocateRecords, mock.Anything, mock.Anything).
 			Return(activities.Located{Records: []syncplan.Record{mine(9001, 600), {ClientID: 9001, ContactID: 601, ExternalID: "99"}}}, nil).Once()
-		s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600}).Return(true, nil).Once()
+		s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600}).Return(activities.Removed{Deleted: true}, nil).Once()
 		res, err := s.run()
 		s.Require().NoError(err)
 		s.Equal(syncplan.Removed, res.Outcome)
@@ -230,8 +231,8 @@ func (s *syncContactSuite) TestMoveCreatesOnNewThenRemovesOld() {
 	s.env.OnActivity(a.CreateContact, mock.Anything, createOn9002).
 		Run(func(mock.Arguments) { order = append(order, "create") }).
 		Return(activities.WriteResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
-	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600}).
-		Run(func(mock.Arguments) { order = append(order, "remove") }).Return(true, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600, Return: true}).
+		Run(func(mock.Arguments) { order = append(order, "remove") }).Return(activities.Removed{Deleted: true}, nil).Once()
 	res, err := s.run()
 	s.Require().NoError(err)
 	s.Equal(syncplan.Moved, res.Outcome)
@@ -273,7 +274,7 @@ func (s *syncContactSuite) TestCreateWhoseAnswerWasLostFinishesTheMove() {
 		Return(activities.WriteResult{}, temporal.NewNonRetryableApplicationError("unexpected end of JSON input", "ClientSuccess.decode", nil)).Once()
 	s.env.OnActivity(a.InspectMove, mock.Anything, mock.Anything).
 		Return(activities.MoveState{OnTarget: &activities.Location{ClientID: 9002, ContactID: 701}, SourceExists: true}, nil).Once()
-	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600}).Return(true, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600, Return: true}).Return(activities.Removed{Deleted: true}, nil).Once()
 	res, err := s.run()
 	s.Require().NoError(err)
 	s.Equal(syncplan.Moved, res.Outcome)
@@ -286,11 +287,11 @@ func (s *syncContactSuite) TestFailedRemovalUndoesTheCreate() {
 	s.resolveTo(checkedContact("2002"))
 	s.found(mine(9001, 600))
 	s.env.OnActivity(a.CreateContact, mock.Anything, createOn9002).Return(activities.WriteResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
-	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600}).
-		Return(false, temporal.NewNonRetryableApplicationError("forbidden", "ClientSuccess.auth", nil)).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600, Return: true}).
+		Return(activities.Removed{}, temporal.NewNonRetryableApplicationError("forbidden", "ClientSuccess.auth", nil)).Once()
 	s.env.OnActivity(a.InspectMove, mock.Anything, mock.Anything).
 		Return(activities.MoveState{OnTarget: &activities.Location{ClientID: 9002, ContactID: 701}, SourceExists: true}, nil).Once()
-	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9002, ContactID: 701}).Return(true, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9002, ContactID: 701}).Return(activities.Removed{Deleted: true}, nil).Once()
 	records := s.records()
 	_, err := s.run()
 	s.Require().Error(err)
@@ -314,7 +315,7 @@ func (s *syncContactSuite) TestFailedUndoSaysTheContactIsOnTwoClients() {
 	s.found(mine(9001, 600))
 	s.env.OnActivity(a.CreateContact, mock.Anything, createOn9002).Return(activities.WriteResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
 	s.env.OnActivity(a.RemoveContact, mock.Anything, mock.Anything).
-		Return(false, temporal.NewNonRetryableApplicationError("forbidden", "ClientSuccess.auth", nil)).Twice()
+		Return(activities.Removed{}, temporal.NewNonRetryableApplicationError("forbidden", "ClientSuccess.auth", nil)).Twice()
 	s.env.OnActivity(a.InspectMove, mock.Anything, mock.Anything).
 		Return(activities.MoveState{OnTarget: &activities.Location{ClientID: 9002, ContactID: 701}, SourceExists: true}, nil).Once()
 	_, err := s.run()
@@ -341,12 +342,12 @@ func (s *syncContactSuite) TestCancelDuringAStuckRemovalUndoesTheCreate() {
 	s.resolveTo(checkedContact("2002"))
 	s.found(mine(9001, 600))
 	s.env.OnActivity(a.CreateContact, mock.Anything, createOn9002).Return(activities.WriteResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
-	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600}).Return(false, retryable)
+	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600, Return: true}).Return(activities.Removed{}, retryable)
 	s.env.OnActivity(a.InspectMove, mock.Anything, mock.Anything).
 		Return(activities.MoveState{OnTarget: &activities.Location{ClientID: 9002, ContactID: 701}, SourceExists: true}, nil).Once()
 	undone := false
 	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9002, ContactID: 701}).
-		Run(func(mock.Arguments) { undone = true }).Return(true, nil).Once()
+		Run(func(mock.Arguments) { undone = true }).Return(activities.Removed{Deleted: true}, nil).Once()
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, 30*time.Second)
 	_, err := s.run()
 	s.Require().Error(err)
@@ -358,7 +359,7 @@ func (s *syncContactSuite) TestRetryableFailureIsRetried() {
 	s.found(mine(9001, 600))
 	s.env.OnActivity(a.CreateContact, mock.Anything, mock.Anything).Return(activities.WriteResult{}, retryable).Twice()
 	s.env.OnActivity(a.CreateContact, mock.Anything, mock.Anything).Return(activities.WriteResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
-	s.env.OnActivity(a.RemoveContact, mock.Anything, mock.Anything).Return(true, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, mock.Anything).Return(activities.Removed{Deleted: true}, nil).Once()
 	res, err := s.run()
 	s.Require().NoError(err)
 	s.Equal(syncplan.Moved, res.Outcome)
@@ -391,7 +392,7 @@ func (s *syncContactSuite) TestMoveSetsSearchAttributes() {
 	s.resolveTo(checkedContact("2002"))
 	s.found(mine(9001, 600))
 	s.env.OnActivity(a.CreateContact, mock.Anything, mock.Anything).Return(activities.WriteResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
-	s.env.OnActivity(a.RemoveContact, mock.Anything, mock.Anything).Return(true, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, mock.Anything).Return(activities.Removed{Deleted: true}, nil).Once()
 	var set []temporal.SearchAttributes
 	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
 		set = append(set, args.Get(0).(temporal.SearchAttributes))
@@ -434,4 +435,24 @@ func TestClientLabel(t *testing.T) {
 	require.Equal(t, "Fake First Test (9001)", clientLabel("Fake First Test", 9001))
 	require.Equal(t, "9001", clientLabel("", 9001))
 	require.Equal(t, "to be created for deal 7", clientLabel("to be created for deal 7", 0))
+}
+
+// A new record that vanished while the move removed the old one (a CSM deleted the new client)
+// makes the sync put the old record back, whole, on its old client.
+func (s *syncContactSuite) TestMoveWhoseNewRecordVanishedPutsTheOldOneBack() {
+	s.resolveTo(checkedContact("2002"))
+	s.found(mine(9001, 600))
+	old := clientsuccess.Contact{ID: 600, ClientID: 9001, ExternalID: "51", Email: brian.Email, Champion: true}
+	s.env.OnActivity(a.CreateContact, mock.Anything, createOn9002).Return(activities.WriteResult{Action: syncplan.Created, ContactID: 701}, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600, Return: true}).
+		Return(activities.Removed{Deleted: true, Record: &old}, nil).Once()
+	s.env.OnActivity(a.InspectMove, mock.Anything, mock.Anything).Return(activities.MoveState{}, nil).Once()
+	s.env.OnActivity(a.CreateContact, mock.Anything, activities.CreateInput{Owner: owner51, ClientID: 9001, Fields: brian, Body: &old}).
+		Return(activities.WriteResult{Action: syncplan.Created, ContactID: 602}, nil).Once()
+	records := s.records()
+	_, err := s.run()
+	var appErr *temporal.ApplicationError
+	s.Require().ErrorAs(err, &appErr)
+	s.Equal(MoveUndone, appErr.Type())
+	s.Equal([]string{"9001/602"}, *records)
 }

@@ -86,6 +86,8 @@ type BatchProgress struct {
 	// Orphans are deleted HubSpot contacts whose records were kept; OrphanCount counts them all.
 	Orphans     []string `json:"orphans,omitempty"`
 	OrphanCount int      `json:"orphanCount,omitempty"`
+	// FollowedUp counts contacts whose sync was already running: waited for, then synced again.
+	FollowedUp int `json:"followedUp,omitempty"`
 }
 
 // Window is the part of the checked contacts a batch lists, and the watermarks it carries on.
@@ -126,6 +128,8 @@ type SyncContactsResult struct {
 	// (DELETED_CONTACTS=keep); OrphanCount counts them all.
 	Orphans     []string `json:"orphans,omitempty"`
 	OrphanCount int      `json:"orphanCount,omitempty"`
+	// FollowedUp counts contacts whose sync was already running: waited for, then synced again.
+	FollowedUp int `json:"followedUp,omitempty"`
 	// Planned lists, for a dry run, what each contact's sync would do.
 	Planned []SyncContactResult `json:"planned,omitempty"`
 	// DryRun marks a batch that only planned: the next incremental batch ignores it.
@@ -442,6 +446,7 @@ func (b *batch) start(in SyncContactInput, followUp bool) {
 
 // followUp waits for the sync of the contact that was already running, then syncs it once more.
 func (b *batch) followUp(in SyncContactInput) {
+	b.p.FollowedUp++
 	id := ContactWorkflowID(in.HubSpotContactID)
 	if b.in.DryRun {
 		id = DryRunContactWorkflowID(in.HubSpotContactID)
@@ -616,7 +621,7 @@ func (b *batch) result() SyncContactsResult {
 	p, w := b.p, b.p.Window
 	r := SyncContactsResult{Total: p.Total, Counts: p.Counts, Runs: p.Runs, Planned: p.Planned,
 		Incremental: !w.Since.IsZero(), Since: w.Since, Watermark: w.Watermark, Why: w.Why, DryRun: b.in.DryRun,
-		Attention: p.Attention, Orphans: p.Orphans, OrphanCount: p.OrphanCount}
+		Attention: p.Attention, Orphans: p.Orphans, OrphanCount: p.OrphanCount, FollowedUp: p.FollowedUp}
 	if b.in.DryRun {
 		r.Attention = nil
 		return r

@@ -51,14 +51,17 @@ func page(want activities.PagePlanInput) any {
 
 // newBatchEnv is a test environment for SyncContacts: sessions on (a full run takes its census in
 // one), the census and its sweep answering that ClientSuccess holds nothing unaccounted for.
-func newBatchEnv() *testsuite.TestWorkflowEnvironment {
+func newBatchEnv() *testsuite.TestWorkflowEnvironment { return newSweepingBatchEnv(activities.SweepResult{}) }
+
+// newSweepingBatchEnv is newBatchEnv whose census sweep finds sweep.
+func newSweepingBatchEnv(sweep activities.SweepResult) *testsuite.TestWorkflowEnvironment {
 	var ts testsuite.WorkflowTestSuite
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetWorkerOptions(worker.Options{EnableSessionWorker: true})
 	env.RegisterActivity(a)
 	env.RegisterWorkflow(SyncContact)
 	env.OnActivity(a.TakeCensus, mock.Anything, mock.Anything).Return(activities.CensusSummary{}, nil).Maybe()
-	env.OnActivity(a.SweepCensus, mock.Anything, mock.Anything).Return(activities.SweepResult{}, nil).Maybe()
+	env.OnActivity(a.SweepCensus, mock.Anything, mock.Anything).Return(sweep, nil).Maybe()
 	return env
 }
 

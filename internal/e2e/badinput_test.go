@@ -195,10 +195,10 @@ func badInputCases() []badInput {
 		}, want: syncplan.Moved, wantOn: example.SecondClientID},
 		{name: "ClientSuccess garbage answer to create mid-move", moving: true, setup: func(_ *stack, ic *interceptor) {
 			ic.add(canned{system: "ClientSuccess", method: "POST", path: csContacts2, times: 1, status: 200, contentType: jsonType, body: `{"id":`})
-		}, wantErr: "MoveRolledBack", wantOn: example.FirstClientID},
+		}, wantErr: "ClientSuccess.decode", wantOn: example.FirstClientID},
 		{name: "ClientSuccess rejects create mid-move", moving: true, setup: func(_ *stack, ic *interceptor) {
 			ic.add(canned{system: "ClientSuccess", method: "POST", path: csContacts2, times: 1, status: 400, contentType: jsonType, body: `{"userMessage":"Invalid email"}`})
-		}, wantErr: "MoveRolledBack", wantOn: example.FirstClientID},
+		}, wantErr: "ClientSuccess.validation", wantOn: example.FirstClientID},
 		{name: "ClientSuccess client deleted mid-move", moving: true, setup: func(s *stack, _ *interceptor) {
 			hold := s.fakes.ClientSuccess.Faults().HoldNext("DELETE /v1/clients/{cid}/contacts/{id}")
 			go func() {

@@ -56,7 +56,7 @@ func TestPayloadCodecKeepsPIIOutOfHistory(t *testing.T) {
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
 	moved := sync()
 	require.Equal(t, syncplan.Moved, moved.Outcome, "the starter decodes results")
-	require.Contains(t, moved.Reason, "Brian Halligan")
+	require.Contains(t, moved.Reason, "Fake 2nd Test (9002)")
 
 	histories := s.allHistories(ctx, 2)
 	for _, h := range histories {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
@@ -90,7 +91,24 @@ func newStackWrapped(t *testing.T, wrap func(system string, h http.Handler) http
 	t.Cleanup(fakes.Close)
 	queue := "e2e-" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
 	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
+	// Workflow ids are per namespace: a sync this test leaves running (retrying against fakes that
+	// are gone) must not be joined by the next test's sync of the same contact.
+	t.Cleanup(func() { terminateOpen(devServer.Client(), queue) })
 	return &stack{t: t, fakes: fakes, client: devServer.Client(), cfg: cfg, logs: &syncBuffer{}}
+}
+
+// terminateOpen terminates the workflows still running on a task queue.
+func terminateOpen(c client.Client, queue string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("TaskQueue = %q AND ExecutionStatus = 'Running'", queue), PageSize: 1000})
+	if err != nil {
+		return
+	}
+	for _, e := range resp.GetExecutions() {
+		_ = c.TerminateWorkflow(ctx, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId(), "end of the test that started it")
+	}
 }
 
 // seedExample loads the help article's story into both fakes.
