@@ -3,6 +3,7 @@ package activities
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
+	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/syncplan"
 )
@@ -26,6 +29,8 @@ type census struct {
 	clients map[string]ClientRef      // by lower-cased client externalId (a deal or company id)
 	deals   map[string]bool           // deal ids (clients' external ids) HubSpot has
 	listed  int                       // clients listed
+	count   int                       // records kept
+	all     []clientsuccess.Client    // every client, while the census is being taken
 
 	mu   sync.Mutex
 	seen map[string]bool // externalIds a page accounted for
@@ -90,7 +95,18 @@ const censusTTL = time.Hour
 
 // Censuses holds the censuses this worker took, by batch run. The zero value is ready.
 type Censuses struct {
-	m expiring[*census]
+	m        expiring[*census] // complete censuses
+	partials expiring[*census] // censuses being taken
+}
+
+// partial is a census an earlier attempt of this run started on this worker and did not finish.
+func (cs *Censuses) partial(run string) (*census, bool) {
+	c, ok := cs.partials.get(run, time.Now())
+	return c, ok && c.all != nil
+}
+
+func (cs *Censuses) keepPartial(run string, c *census) {
+	cs.partials.put(run, c, time.Now().Add(censusTTL))
 }
 
 func (cs *Censuses) get(run string) (*census, bool) {
@@ -107,46 +123,96 @@ func (cs *Censuses) get(run string) (*census, bool) {
 // TakeCensus lists every ClientSuccess client and every client's contacts, once, and keeps what
 // the batch run's pages need in this worker's memory: the records that may be the sync's, the
 // clients by external id, and (with the deal id property) which of the clients' deals HubSpot
-// has. It only reads; taking it again replaces it.
+// has. It only reads. A census is hundreds of calls: a call answered with a passing failure is
+// tried again here, and an attempt that fails anyway resumes, on this worker, where the last one
+// stopped.
 func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSummary, error) {
 	if a.Censuses == nil {
 		return CensusSummary{}, fmt.Errorf("this worker keeps no censuses")
 	}
-	clients, err := a.ClientSuccess.ListClients(ctx, false)
-	if err != nil {
-		return CensusSummary{}, toTemporal(err)
-	}
-	slices.SortFunc(clients, func(x, y clientsuccess.Client) int { return cmp.Compare(x.ID, y.ID) })
-	c := &census{records: map[string][]censusRecord{}, clients: map[string]ClientRef{}, seen: map[string]bool{}}
-	var sum CensusSummary
-	for i, cl := range clients {
-		if ext := strings.ToLower(strings.TrimSpace(cl.ExternalID)); ext != "" {
-			if _, dup := c.clients[ext]; !dup { // ClientSuccess answers the lowest id for an externalId
-				c.clients[ext] = ClientRef{Found: true, ID: cl.ID, Name: syncplan.Clip(cl.Name, maxClientName)}
+	c, resumed := a.Censuses.partial(in.Run)
+	if !resumed {
+		clients, err := retried(ctx, func() ([]clientsuccess.Client, error) { return a.ClientSuccess.ListClients(ctx, false) })
+		if err != nil {
+			return CensusSummary{}, toTemporal(err)
+		}
+		slices.SortFunc(clients, func(x, y clientsuccess.Client) int { return cmp.Compare(x.ID, y.ID) })
+		c = &census{records: map[string][]censusRecord{}, clients: map[string]ClientRef{}, seen: map[string]bool{}, all: clients}
+		for _, cl := range clients {
+			if ext := strings.ToLower(strings.TrimSpace(cl.ExternalID)); ext != "" {
+				if _, dup := c.clients[ext]; !dup { // ClientSuccess answers the lowest id for an externalId
+					c.clients[ext] = ClientRef{Found: true, ID: cl.ID, Name: syncplan.Clip(cl.Name, maxClientName)}
+				}
 			}
 		}
-		list, err := a.ClientSuccess.ListContacts(ctx, cl.ID)
+		a.Censuses.keepPartial(in.Run, c)
+	}
+	for ; c.listed < len(c.all); c.listed++ {
+		cl := c.all[c.listed]
+		list, err := retried(ctx, func() ([]clientsuccess.Contact, error) { return a.ClientSuccess.ListContacts(ctx, cl.ID) })
+		if apierr.Is(err, apierr.NotFound) {
+			continue // deleted since it was listed
+		}
 		if err != nil {
 			return CensusSummary{}, toTemporal(err)
 		}
 		for _, r := range list {
-			id, err := syncplan.ParseDealID(r.ExternalID)
-			if err != nil {
-				continue // not a HubSpot id: never the sync's
+			if id, err := syncplan.ParseDealID(r.ExternalID); err == nil { // else not a HubSpot id: never the sync's
+				c.records[id] = append(c.records[id], censusRecord{client: cl.ID, contact: r.ID, status: r.StatusID, fields: fieldsOf(r)})
+				c.count++
 			}
-			c.records[id] = append(c.records[id], censusRecord{client: cl.ID, contact: r.ID, status: r.StatusID, fields: fieldsOf(r)})
-			sum.Records++
 		}
-		activity.RecordHeartbeat(ctx, i+1)
+		activity.RecordHeartbeat(ctx, c.listed+1)
 	}
-	c.listed, sum.Clients = len(clients), len(clients)
-	if a.resolver().mode() == ResolverProperty {
-		if c.deals, err = a.dealsOfClients(ctx, c.clients); err != nil {
+	if c.deals == nil && a.resolver().mode() == ResolverProperty {
+		deals, err := retried(ctx, func() (map[string]bool, error) { return a.dealsOfClients(ctx, c.clients) })
+		if err != nil {
 			return CensusSummary{}, err
 		}
+		c.deals = deals
 	}
+	c.all = nil
 	a.Censuses.m.put(in.Run, c, time.Now().Add(censusTTL))
-	return sum, nil
+	return CensusSummary{Clients: c.listed, Records: c.count}, nil
+}
+
+// callTries bounds how often one call of a long step is tried when its failures are passing ones.
+const callTries = 5
+
+// retried makes a call, trying it again after a passing failure (429, 5xx, network), waiting as
+// the API asked or a little longer each time. Steps that make hundreds of calls use it, so one
+// passing failure does not throw their work away; their own retry policy is the backstop.
+func retried[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	var v T
+	var err error
+	for try := 1; ; try++ {
+		if v, err = call(); err == nil || try == callTries || !passing(err) {
+			return v, err
+		}
+		wait := time.Duration(try) * 500 * time.Millisecond
+		var e *apierr.Error
+		if errors.As(err, &e) && e.RetryAfter > 0 {
+			wait = e.RetryAfter
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return v, err
+		}
+	}
+}
+
+// passing reports whether trying the call again later can succeed.
+func passing(err error) bool {
+	var e *apierr.Error
+	if errors.As(err, &e) {
+		return e.Retryable()
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return !appErr.NonRetryable()
+	}
+	return true // network errors, timeouts
 }
 
 // dealsOfClients reads, in batches of a hundred, which of the clients' external ids are deals

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/hubspot"
 )
 
 // maxSweptListed bounds the ids a sweep names in each list; the rest are only counted.
@@ -54,7 +55,10 @@ func (a *Activities) SweepCensus(ctx context.Context, in CensusInput) (SweepResu
 		ids = append(ids, id)
 	}
 	slices.SortFunc(ids, compareIDs)
-	objs, _, err := a.HubSpot.BatchReadObjects(ctx, "contacts", ids, []string{a.Properties.SyncCheckbox})
+	objs, err := retried(ctx, func() ([]hubspot.Object, error) {
+		objs, _, err := a.HubSpot.BatchReadObjects(ctx, "contacts", ids, []string{a.Properties.SyncCheckbox})
+		return objs, err
+	})
 	if err != nil {
 		return SweepResult{}, toTemporal(err)
 	}
@@ -69,7 +73,9 @@ func (a *Activities) SweepCensus(ctx context.Context, in CensusInput) (SweepResu
 		if answered[id] {
 			continue
 		}
-		obj, err := a.HubSpot.GetObject(ctx, "contacts", id, []string{"hs_object_id"})
+		obj, err := retried(ctx, func() (*hubspot.Object, error) {
+			return a.HubSpot.GetObject(ctx, "contacts", id, []string{"hs_object_id"})
+		})
 		switch {
 		case apierr.Is(err, apierr.NotFound):
 			res.DeletedCount++

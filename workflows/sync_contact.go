@@ -158,7 +158,7 @@ func (s *contactSync) resolve() error {
 	if s.in.DryRun {
 		in.PendingClients = s.in.PendingClients
 	}
-	if err := s.step("find the ClientSuccess client of contact "+s.in.HubSpotContactID, a.ResolveClient, in, &s.target); err != nil {
+	if err := s.step(fmt.Sprintf("find the ClientSuccess client of %s by %s", s.who(), resolverWords[s.contact.Resolver]), a.ResolveClient, in, &s.target); err != nil {
 		return err
 	}
 	s.res.DealID, s.res.CompanyID = s.target.DealID, s.target.CompanyID
@@ -176,7 +176,7 @@ func (s *contactSync) resolve() error {
 // locate finds the contact's records on its client and wherever else it owns one.
 func (s *contactSync) locate(targetClientID int64, email string) error {
 	in := activities.LocateInput{Owner: s.owner, Email: email, TargetClientID: targetClientID, Known: s.in.Known}
-	if err := s.step(fmt.Sprintf("find the ClientSuccess records of contact %s", s.in.HubSpotContactID), a.LocateRecords, in, &s.located); err != nil {
+	if err := s.step("find every ClientSuccess record of "+s.who(), a.LocateRecords, in, &s.located); err != nil {
 		return err
 	}
 	for _, r := range s.located.Records {
@@ -192,12 +192,11 @@ func (s *contactSync) locate(targetClientID int64, email string) error {
 // a cancel after a create puts ClientSuccess back to the contact's original record (compensate).
 func (s *contactSync) apply(plan syncplan.Plan) error {
 	client := s.target.Client
-	name := s.contact.Fields.Name()
 	var written activities.WriteResult
 	switch {
 	case plan.Keep != nil:
 		in := activities.UpdateInput{Owner: s.owner, ClientID: client.ID, ContactID: plan.Keep.ContactID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped}
-		if err := s.step(fmt.Sprintf("update %s (%s) on client %s", name, s.in.HubSpotContactID, clientLabel(client.Name, client.ID)),
+		if err := s.step(fmt.Sprintf("update %s on client %s", s.who(), clientLabel(client.Name, client.ID)),
 			a.UpdateContact, in, &written); err != nil {
 			return s.failed(err)
 		}
@@ -241,7 +240,7 @@ func (s *contactSync) create(plan syncplan.Plan) (activities.WriteResult, error)
 	client := s.target.Client
 	in := activities.CreateInput{Owner: s.owner, ClientID: client.ID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Source: location(plan.Source)}
 	var written activities.WriteResult
-	err := s.step(fmt.Sprintf("add %s (%s) to client %s", s.contact.Fields.Name(), s.in.HubSpotContactID, clientLabel(client.Name, client.ID)),
+	err := s.step(fmt.Sprintf("add %s to client %s", s.who(), clientLabel(client.Name, client.ID)),
 		a.CreateContact, in, &written)
 	if err == nil {
 		s.own = append(s.own, activities.Location{ClientID: client.ID, ContactID: written.ContactID})
@@ -266,10 +265,10 @@ func (s *contactSync) create(plan syncplan.Plan) (activities.WriteResult, error)
 // remove deletes one of the contact's other records; for the source of a move it keeps the record
 // as it was, to put it back should the move's new record be gone.
 func (s *contactSync) remove(r syncplan.Record, source bool) (activities.Removed, error) {
-	label := clientLabel(s.located.ClientNames[r.ClientID], r.ClientID)
+	label := s.clientName(r.ClientID)
 	in := activities.RemoveInput{Owner: s.owner, ClientID: r.ClientID, ContactID: r.ContactID, Return: source}
 	var removed activities.Removed
-	if err := s.step(fmt.Sprintf("remove contact %s's record %d from client %s", s.in.HubSpotContactID, r.ContactID, label), a.RemoveContact, in, &removed); err != nil {
+	if err := s.step(fmt.Sprintf("remove %s from client %s", s.who(), label), a.RemoveContact, in, &removed); err != nil {
 		return removed, err
 	}
 	s.forget(activities.Location{ClientID: r.ClientID, ContactID: r.ContactID})
@@ -289,7 +288,7 @@ func (s *contactSync) verifyMove(plan syncplan.Plan, source clientsuccess.Contac
 	dctx, _ := workflow.NewDisconnectedContext(s.ctx)
 	in := activities.CreateInput{Owner: s.owner, ClientID: plan.Source.ClientID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Body: &source}
 	var back activities.WriteResult
-	if err := s.stepIn(dctx, fmt.Sprintf("put contact %s back on client %d: its new record is gone", s.in.HubSpotContactID, plan.Source.ClientID),
+	if err := s.stepIn(dctx, fmt.Sprintf("put %s back on client %s: its new record is gone", s.who(), s.clientName(plan.Source.ClientID)),
 		a.CreateContact, in, &back); err != nil {
 		return s.failed(fmt.Errorf("the new record vanished during the move and putting the contact back failed: %w", err))
 	}
@@ -318,7 +317,7 @@ func (s *contactSync) undo(plan syncplan.Plan, cause error) error {
 	}
 	dctx, _ := workflow.NewDisconnectedContext(s.ctx)
 	in := activities.RemoveInput{Owner: s.owner, ClientID: created.ClientID, ContactID: st.OnTarget.ContactID}
-	if err := s.stepIn(dctx, fmt.Sprintf("undo: remove the new record %d of contact %s from client %d", st.OnTarget.ContactID, s.in.HubSpotContactID, created.ClientID),
+	if err := s.stepIn(dctx, fmt.Sprintf("undo: remove %s's new record from client %s", s.who(), clientLabel(s.target.Client.Name, created.ClientID)),
 		a.RemoveContact, in, nil); err != nil {
 		return s.failed(fmt.Errorf("%w; and undoing the move failed too, so the contact is on two clients until the next sync: %v", cause, err))
 	}
@@ -333,8 +332,27 @@ func (s *contactSync) inspect(plan syncplan.Plan) (activities.MoveState, error) 
 	dctx, _ := workflow.NewDisconnectedContext(s.ctx)
 	var st activities.MoveState
 	in := activities.InspectInput{Owner: s.owner, TargetClientID: s.target.Client.ID, Source: location(plan.Source)}
-	err := s.stepIn(dctx, "look at what the move of contact "+s.in.HubSpotContactID+" left in ClientSuccess", a.InspectMove, in, &st)
+	summary := fmt.Sprintf("check that %s is on client %s", s.who(), clientLabel(s.target.Client.Name, s.target.Client.ID))
+	err := s.stepIn(dctx, summary, a.InspectMove, in, &st)
 	return st, err
+}
+
+// who names the contact for a step's summary: "Brian Halligan (51)", or its id alone.
+func (s *contactSync) who() string {
+	if name := s.contact.Fields.Name(); name != "" {
+		return fmt.Sprintf("%s (%s)", name, s.in.HubSpotContactID)
+	}
+	return "contact " + s.in.HubSpotContactID
+}
+
+// clientName names a client the contact's records were found on.
+func (s *contactSync) clientName(id int64) string { return clientLabel(s.located.ClientNames[id], id) }
+
+// resolverWords say how a resolver finds a contact's client, for a step's summary.
+var resolverWords = map[string]string{
+	activities.ResolverProperty:     "its deal id property",
+	activities.ResolverAssociations: "its deal associations",
+	activities.ResolverCompanies:    "its primary company",
 }
 
 // createdHere is the record this run created on the target, if it did.

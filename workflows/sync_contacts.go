@@ -257,25 +257,43 @@ func (b *batch) chooseWindow() error {
 // full reports whether this run takes a census: a full listing planned page by page.
 func (b *batch) full() bool { return b.p.Window.Since.IsZero() && !b.in.CheckEveryContact }
 
-// censusSession is how long a full run may keep its census worker.
-const censusSession = 24 * time.Hour
+// Census session settings: how long a full run may keep its census worker, how long a worker has
+// to take the session on, and how soon a dead census worker is noticed.
+const (
+	censusSession   = 24 * time.Hour
+	sessionCreation = time.Minute
+	sessionAlive    = 10 * time.Second
+)
 
-// openCensus starts (or, after continue-as-new, recreates) the session the census lives in, and
-// takes the census when this chain has none yet.
+// openCensus recreates, after continue-as-new, the session the census lives in; failing that (its
+// worker is gone), it starts a new session, retrying while no worker can take it, and takes the
+// census there.
 func (b *batch) openCensus() error {
-	opts := &workflow.SessionOptions{CreationTimeout: b.in.RetryFor, ExecutionTimeout: censusSession, HeartbeatTimeout: time.Minute}
-	var err error
+	opts := &workflow.SessionOptions{CreationTimeout: sessionCreation, ExecutionTimeout: censusSession, HeartbeatTimeout: sessionAlive}
 	if b.p.Census != nil {
-		b.census, err = workflow.RecreateSession(b.ctx, b.p.Census, opts)
+		ctx, err := workflow.RecreateSession(b.ctx, b.p.Census, opts)
 		if err == nil {
+			b.census = ctx
 			return nil
 		}
 	}
-	if b.census, err = workflow.CreateSession(b.ctx, opts); err != nil {
-		return err
+	giveUp := workflow.Now(b.ctx).Add(b.in.RetryFor)
+	for {
+		ctx, err := workflow.CreateSession(b.ctx, opts)
+		if err == nil {
+			b.census, b.p.Census = ctx, workflow.GetSessionInfo(ctx).GetRecreateToken()
+			if err = b.takeCensus(); !b.censusLost(err) {
+				return err
+			}
+			b.closeCensus() // its worker went away while it counted: start over on another
+		}
+		if !workflow.Now(b.ctx).Before(giveUp) {
+			return fmt.Errorf("no worker took the census session for %s: %w", b.in.RetryFor, err)
+		}
+		if err := workflow.Sleep(b.ctx, sessionAlive); err != nil {
+			return err
+		}
 	}
-	b.p.Census = workflow.GetSessionInfo(b.census).GetRecreateToken()
-	return b.takeCensus()
 }
 
 func (b *batch) takeCensus() error {
@@ -413,8 +431,9 @@ func (b *batch) take(page contactPage) {
 }
 
 // start runs one contact's sync as a child, at most Concurrency at a time. When a sync of the
-// contact is already running, the batch waits for it and then syncs the contact once more (once:
-// again is "already running" and holds the watermark), so a change it saw is never skipped.
+// contact is already running, the batch waits for it and then syncs the contact once more, so a
+// change the batch saw after that sync read HubSpot is never skipped; should yet another sync be
+// running by then, it started after the batch saw the change, and its outcome is the contact's.
 func (b *batch) start(in SyncContactInput, followUp bool) {
 	for b.inFlight >= b.in.Concurrency {
 		b.selector.Select(b.ctx)
@@ -431,11 +450,9 @@ func (b *batch) start(in SyncContactInput, followUp bool) {
 		err := f.Get(b.ctx, &r)
 		var running *temporal.ChildWorkflowExecutionAlreadyStartedError
 		switch {
-		case errors.As(err, &running) && followUp:
-			b.followUp(in)
-			return
 		case errors.As(err, &running):
-			r.Outcome, b.p.HoldWatermark = syncplan.AlreadyRunning, true
+			b.await(in, followUp)
+			return
 		case err != nil:
 			r.Outcome, r.Reason = syncplan.Failed, err.Error()
 		}
@@ -444,19 +461,28 @@ func (b *batch) start(in SyncContactInput, followUp bool) {
 	})
 }
 
-// followUp waits for the sync of the contact that was already running, then syncs it once more.
-func (b *batch) followUp(in SyncContactInput) {
-	b.p.FollowedUp++
-	id := ContactWorkflowID(in.HubSpotContactID)
-	if b.in.DryRun {
-		id = DryRunContactWorkflowID(in.HubSpotContactID)
+// await waits for the sync of the contact that was running, then syncs it once more (followUp),
+// or counts how the running one ended.
+func (b *batch) await(in SyncContactInput, followUp bool) {
+	if followUp {
+		b.p.FollowedUp++
 	}
+	id := b.childOptions(in.HubSpotContactID).WorkflowID
 	ctx := withHeartbeat(stepOptions(b.ctx, 2*time.Hour, max(b.in.RetryFor, 2*time.Hour), "wait for the running sync of contact "+in.HubSpotContactID))
 	f := workflow.ExecuteActivity(ctx, a.AwaitContactSync, id)
 	b.inFlight++
-	b.selector.AddFuture(f, func(workflow.Future) {
+	b.selector.AddFuture(f, func(f workflow.Future) {
 		b.inFlight--
-		b.start(in, false)
+		var done activities.AwaitedSync
+		err := f.Get(b.ctx, &done)
+		switch {
+		case followUp && err == nil:
+			b.start(in, false)
+		case err != nil:
+			b.count(SyncContactResult{HubSpotContactID: in.HubSpotContactID, Outcome: syncplan.Failed, Reason: err.Error()})
+		default:
+			b.count(SyncContactResult{HubSpotContactID: in.HubSpotContactID, Outcome: done.Outcome, Reason: done.Reason, DealID: done.DealID})
+		}
 	})
 }
 

@@ -206,7 +206,7 @@ func badInputCases() []badInput {
 				s.fakes.ClientSuccess.DeleteClient(example.SecondClientID)
 				hold.Release()
 			}()
-		}, wantErr: "MoveRolledBack", wantOn: example.FirstClientID},
+		}, wantErr: "MoveUndone", wantOn: example.FirstClientID},
 		{name: "ClientSuccess old client deleted before move", moving: true, setup: func(s *stack, _ *interceptor) {
 			s.fakes.ClientSuccess.DeleteClient(example.FirstClientID)
 		}, want: syncplan.Created, wantOn: example.SecondClientID},

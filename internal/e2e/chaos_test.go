@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,7 +206,7 @@ loop:
 		w = s.startWorkerProcess()
 		workerStarts++
 	}
-	require.NoError(t, result.err, "the batch did not finish; last worker output:\n%s", w.out)
+	require.NoError(t, result.err, "the batch did not finish: %s", pendingWork(dial(), workflows.BatchWorkflowID))
 	res := result.res
 
 	hs, cs := s.fakes.HubSpot.Faults().Stats(), s.fakes.ClientSuccess.Faults().Stats()
@@ -228,4 +229,40 @@ loop:
 	require.Zero(t, check.wronglyTouched, check.problems)
 	require.LessOrEqual(t, stayed, res.Counts[syncplan.Failed], check.problems)
 	require.Equal(t, len(p.want), res.Total, "every checked contact was synced once by the batch")
+}
+
+// pendingWork says what a workflow still waits on: its pending steps (with their attempts and last
+// failure) and children, for a test that timed out waiting for it.
+func pendingWork(c client.Client, workflowID string) string {
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return "describe: " + err.Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is %s", workflowID, d.GetWorkflowExecutionInfo().GetStatus())
+	for _, p := range d.GetPendingActivities() {
+		fmt.Fprintf(&b, "\n  step %s: %s, attempt %d, last failure: %s", p.GetActivityType().GetName(), p.GetState(), p.GetAttempt(),
+			p.GetLastFailure().GetMessage())
+	}
+	for _, ch := range d.GetPendingChildren() {
+		fmt.Fprintf(&b, "\n  child %s (%s)", ch.GetWorkflowId(), pendingWorkOf(c, ch.GetWorkflowId()))
+	}
+	return b.String()
+}
+
+func pendingWorkOf(c client.Client, workflowID string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return err.Error()
+	}
+	var parts []string
+	for _, p := range d.GetPendingActivities() {
+		parts = append(parts, fmt.Sprintf("%s attempt %d: %s", p.GetActivityType().GetName(), p.GetAttempt(), p.GetLastFailure().GetMessage()))
+	}
+	return strings.Join(parts, "; ")
 }

@@ -92,7 +92,7 @@ func TestPayloadCodecKeepsPIIOutOfHistory(t *testing.T) {
 	require.NoError(t, protojson.Unmarshal(data, &decoded))
 	raw, err := proto.Marshal(&decoded)
 	require.NoError(t, err)
-	require.Contains(t, string(raw), "moved Brian Halligan", "the codec server decodes the recorded result")
+	require.Contains(t, string(raw), "moved to client Fake 2nd Test (9002)", "the codec server decodes the recorded result")
 
 	plain := &commonpb.Payload{Metadata: map[string][]byte{"encoding": []byte("json/plain")}, Data: []byte(`"x"`)}
 	resp, data = decode(&commonpb.Payloads{Payloads: []*commonpb.Payload{plain}})

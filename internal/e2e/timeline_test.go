@@ -39,11 +39,11 @@ func TestTimelineReadsInWords(t *testing.T) {
 	}
 	require.Equal(t, []string{
 		"read HubSpot contact 51",
-		"read HubSpot deal 1002",
-		"find ClientSuccess client for deal Fake 2nd Test (1002)",
-		"find Brian Halligan (51) in ClientSuccess",
+		"find the ClientSuccess client of Brian Halligan (51) by its deal id property",
+		"find every ClientSuccess record of Brian Halligan (51)",
+		"add Brian Halligan (51) to client Fake 2nd Test (9002)",
 		"remove Brian Halligan (51) from client Fake First Test (9001)",
-		"add Brian Halligan (51) on client Fake 2nd Test (9002)",
+		"check that Brian Halligan (51) is on client Fake 2nd Test (9002)",
 	}, summaries)
 
 	// Visibility is eventually consistent: poll the list query until both runs show up.
