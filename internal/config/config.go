@@ -100,6 +100,7 @@ type Worker struct {
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
 	CodecServer   CodecServer
+	Log           Log
 	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off.
 	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:":8080"`
 	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
@@ -120,7 +121,7 @@ func LoadWorker() (Worker, error) {
 	// one snapshot, because secrets are unset from the process environment once read.
 	environ := env.ToMap(os.Environ())
 	var c Worker
-	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c.CodecServer, &c} {
+	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c.CodecServer, &c.Log, &c} {
 		if err := parse(part, environ); err != nil {
 			return Worker{}, err
 		}
@@ -170,6 +171,15 @@ func parse(v any, environ map[string]string) error {
 }
 
 func (c Worker) validate() error {
+	for _, err := range []error{
+		checkBaseURL("HUBSPOT_BASE_URL", c.HubSpot.BaseURL),
+		checkBaseURL("CLIENTSUCCESS_BASE_URL", c.ClientSuccess.BaseURL),
+		c.Log.validate(),
+	} {
+		if err != nil {
+			return err
+		}
+	}
 	switch c.HubSpot.APIFamily {
 	case "2026-03", "v3":
 	default:
