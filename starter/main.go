@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/logging"
 	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/internal/workerapp"
 	"github.com/cssync/cssync/workflows"
@@ -77,7 +78,11 @@ func run(ctx context.Context, cmd string, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := workerapp.Dial(tcfg, workerapp.NewLogger())
+	logCfg, err := config.LoadLog()
+	if err != nil {
+		return err
+	}
+	c, err := workerapp.Dial(tcfg, logging.New(logCfg, os.Stderr))
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,13 @@ func (c *tokenCache) peek() string {
 	return c.token
 }
 
+// Login makes sure the client holds an access token, logging in when it has none: a cheap way to
+// prove the base URL and the credentials before the first real call.
+func (a *API) Login(ctx context.Context) error {
+	_, err := a.auth.get(ctx, a.login, "")
+	return err
+}
+
 // loginPath is where the credentials are posted.
 const loginPath = "/auth"
 

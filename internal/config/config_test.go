@@ -178,3 +178,13 @@ func TestLogSettings(t *testing.T) {
 	require.True(t, l.Debug())
 	require.Equal(t, "text", l.Format)
 }
+
+func TestLoadHealthAddress(t *testing.T) {
+	t.Setenv("HEALTH_ADDRESS", "")
+	os.Unsetenv("HEALTH_ADDRESS")
+	require.Equal(t, ":8080", LoadHealthAddress(), "the worker's default, without any credential set")
+	t.Setenv("HEALTH_ADDRESS", "127.0.0.1:9999")
+	require.Equal(t, "127.0.0.1:9999", LoadHealthAddress())
+	t.Setenv("HEALTH_ADDRESS", "OFF")
+	require.Equal(t, "", LoadHealthAddress())
+}
