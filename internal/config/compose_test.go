@@ -173,7 +173,8 @@ func TestComposeFile(t *testing.T) {
 			require.NotNil(t, s.Healthcheck, name)
 			assert.Equal(t, []string{"CMD", "/usr/local/bin/worker", "-health"}, s.Healthcheck.Test, name)
 			assert.Equal(t, ":8080", s.Environment["HEALTH_ADDRESS"], "%s: the health check probes HEALTH_ADDRESS", name)
-			assert.Regexp(t, `^on-failure:[1-9]$`, s.Restart, "%s: a worker that exits on a misconfiguration is restarted a few times, then left stopped", name)
+			assert.Regexp(t, `^on-failure:[1-9]$`, s.Restart,
+				"%s: a worker that exits on a misconfiguration is restarted a few times, then left stopped", name)
 		}
 	})
 

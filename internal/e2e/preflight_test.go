@@ -136,7 +136,8 @@ func TestUnreachableServiceIsWaitedFor(t *testing.T) {
 	assert.Contains(t, body, "not ready: preflight: HUBSPOT_BASE_URL: cannot reach HubSpot")
 	desc, err := s.client.DescribeWorkflowExecution(ctx, workflows.ContactWorkflowID(example.ContactID), "")
 	require.NoError(t, err)
-	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus(), "no sync is done while HubSpot is down")
+	assert.Equal(t, enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, desc.GetWorkflowExecutionInfo().GetStatus(),
+		"no sync is done while HubSpot is down")
 	select {
 	case r := <-done:
 		t.Fatalf("a sync ended while HubSpot was down: %+v %v", r.res, r.err)
@@ -190,7 +191,8 @@ func TestStartupIsShortAndReady(t *testing.T) {
 	check = s.runBinary([]string{"-check"}, "CLIENTSUCCESS_PASSWORD=wrong-secret")
 	code, _ = check.exit(t, 10*time.Second)
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "CLIENTSUCCESS_PASSWORD: ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD\n", check.out.String())
+	assert.Equal(t, "CLIENTSUCCESS_PASSWORD: ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD\n",
+		check.out.String())
 
 	require.NoError(t, b.cmd.Process.Signal(syscall.SIGTERM))
 	code, _ = b.exit(t, 30*time.Second)

@@ -132,7 +132,8 @@ func TestLimitersAreWaitedOnAndReported(t *testing.T) {
 	defer srv.Close()
 	var waits []time.Duration
 	own, extra := rate.NewLimiter(rate.Inf, 1), rate.NewLimiter(rate.Every(time.Hour), 1)
-	c := httpcore.New(httpcore.Config{System: "Test", BaseURL: srv.URL, Limiter: own, OnLimiterWait: func(d time.Duration) { waits = append(waits, d) }})
+	record := func(d time.Duration) { waits = append(waits, d) }
+	c := httpcore.New(httpcore.Config{System: "Test", BaseURL: srv.URL, Limiter: own, OnLimiterWait: record})
 	req := get("/x")
 	req.Limiters = []*rate.Limiter{extra}
 	_, err := c.Do(context.Background(), req)

@@ -35,11 +35,14 @@ func clientSuccessProblem(err error, baseURL string, login bool) Problem {
 		if strings.HasSuffix(strings.TrimRight(baseURL, "/"), "/v1") {
 			hint = "it is not ClientSuccess's API root (e.g. https://api.clientsuccess.com/v1)"
 		}
-		return Problem{"CLIENTSUCCESS_BASE_URL", fmt.Sprintf("%s answers 404 to the login (%s %s): wrong base URL; %s", baseURL, e.Method, e.Path, hint), false}
+		return Problem{"CLIENTSUCCESS_BASE_URL",
+			fmt.Sprintf("%s answers 404 to the login (%s %s): wrong base URL; %s", baseURL, e.Method, e.Path, hint), false}
 	case e.Kind == apierr.Auth && login:
-		return Problem{"CLIENTSUCCESS_PASSWORD", "ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD", false}
+		return Problem{"CLIENTSUCCESS_PASSWORD",
+			"ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD", false}
 	case e.Kind == apierr.Auth:
-		return Problem{"CLIENTSUCCESS_USERNAME", fmt.Sprintf("the user logged in but may not read (%s %s): %s", e.Method, e.Path, e.Message), false}
+		return Problem{"CLIENTSUCCESS_USERNAME",
+			fmt.Sprintf("the user logged in but may not read (%s %s): %s", e.Method, e.Path, e.Message), false}
 	case e.Kind == apierr.Decode:
 		return Problem{"CLIENTSUCCESS_BASE_URL", fmt.Sprintf("%s answers, but not like ClientSuccess's API: %s", baseURL, e.Message), false}
 	case e.Retryable():

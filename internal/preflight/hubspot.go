@@ -57,7 +57,8 @@ func hubspotProblem(err error, baseURL, objectType string) Problem {
 		return Problem{"HUBSPOT_BASE_URL", fmt.Sprintf("%s answers 404 to %s %s: it is not HubSpot's API root "+
 			"(use https://api.hubapi.com, without /api, /crm or a version)", baseURL, e.Method, e.Path), false}
 	case e.Kind == apierr.Auth && e.StatusCode == 403:
-		return Problem{"HUBSPOT_TOKEN", fmt.Sprintf("the token may not read %s (scope crm.objects.%s.read): %s", objectType, objectType, e.Message), false}
+		return Problem{"HUBSPOT_TOKEN",
+			fmt.Sprintf("the token may not read %s (scope crm.objects.%s.read): %s", objectType, objectType, e.Message), false}
 	case e.Kind == apierr.Auth:
 		return Problem{"HUBSPOT_TOKEN", fmt.Sprintf("HubSpot rejected the token (HTTP %d): %s", e.StatusCode, e.Message), false}
 	case e.Kind == apierr.Decode:
@@ -87,7 +88,8 @@ func propertiesNeeded(h config.HubSpot) []property {
 		needs = append(needs, property{setting: "HUBSPOT_DEAL_SYNC_PROPERTY", objectType: "deals", name: h.DealSyncProperty, checkbox: true})
 	}
 	if h.CompanySyncProperty != "" {
-		needs = append(needs, property{setting: "HUBSPOT_COMPANY_SYNC_PROPERTY", objectType: "companies", name: h.CompanySyncProperty, checkbox: true})
+		needs = append(needs, property{setting: "HUBSPOT_COMPANY_SYNC_PROPERTY", objectType: "companies",
+			name: h.CompanySyncProperty, checkbox: true})
 	}
 	if h.ClientStatusProperty != "" {
 		needs = append(needs, property{setting: "HUBSPOT_CLIENT_STATUS_PROPERTY", objectType: h.ClientSource, name: h.ClientStatusProperty})

@@ -5,8 +5,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,7 +27,6 @@ import (
 	"github.com/cssync/cssync/internal/logging"
 	"github.com/cssync/cssync/internal/mapping"
 	"github.com/cssync/cssync/internal/preflight"
-	"github.com/cssync/cssync/internal/workerapp"
 	"github.com/cssync/cssync/workflows"
 )
 
@@ -59,15 +56,18 @@ func (s *temporalStub) OperatorService() operatorservice.OperatorServiceClient {
 	return operatorStub{s: s}
 }
 
-func (w workflowStub) DescribeNamespace(context.Context, *workflowservice.DescribeNamespaceRequest, ...grpc.CallOption) (*workflowservice.DescribeNamespaceResponse, error) {
+func (w workflowStub) DescribeNamespace(context.Context, *workflowservice.DescribeNamespaceRequest, ...grpc.CallOption) (
+	*workflowservice.DescribeNamespaceResponse, error) {
 	return &workflowservice.DescribeNamespaceResponse{}, w.s.describeErr
 }
 
-func (o operatorStub) ListSearchAttributes(context.Context, *operatorservice.ListSearchAttributesRequest, ...grpc.CallOption) (*operatorservice.ListSearchAttributesResponse, error) {
+func (o operatorStub) ListSearchAttributes(context.Context, *operatorservice.ListSearchAttributesRequest, ...grpc.CallOption) (
+	*operatorservice.ListSearchAttributesResponse, error) {
 	return &operatorservice.ListSearchAttributesResponse{CustomAttributes: o.s.attrs}, o.s.listErr
 }
 
-func (o operatorStub) AddSearchAttributes(_ context.Context, req *operatorservice.AddSearchAttributesRequest, _ ...grpc.CallOption) (*operatorservice.AddSearchAttributesResponse, error) {
+func (o operatorStub) AddSearchAttributes(_ context.Context, req *operatorservice.AddSearchAttributesRequest, _ ...grpc.CallOption) (
+	*operatorservice.AddSearchAttributesResponse, error) {
 	if o.s.addErr != nil {
 		return nil, o.s.addErr
 	}
@@ -234,7 +234,8 @@ func TestMissingSearchAttributesAreRegistered(t *testing.T) {
 	r = s.check()
 	require.True(t, r.OK(), "a cluster that hides them is not a misconfiguration: %v", r.Problems)
 	require.Len(t, r.Notes, 1)
-	assert.Contains(t, r.Notes[0], "temporal operator search-attribute create --address 127.0.0.1:7233 --namespace default --name ClientSuccessClientId")
+	assert.Contains(t, r.Notes[0],
+		"temporal operator search-attribute create --address 127.0.0.1:7233 --namespace default --name ClientSuccessClientId")
 }
 
 // Several wrong settings at once are reported together, one problem each.
@@ -284,48 +285,49 @@ func TestRunStopsAtAMisconfiguration(t *testing.T) {
 	err := preflight.Run(context.Background(), s.deps(), logging.New(config.Log{Level: "info", Format: "text"}, &logs), func(string) {})
 	require.True(t, preflight.IsFailed(err), "%v", err)
 	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.Equal(t, "CLIENTSUCCESS_PASSWORD: ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD", err.Error())
+	assert.Equal(t, "CLIENTSUCCESS_PASSWORD: ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD",
+		err.Error())
 	assert.Equal(t, 2, strings.Count(logs.String(), "level=ERROR"), "one line per problem, the transient one too: %s", logs.String())
 }
 
-func writeMapping(t *testing.T, body string) string {
-	path := filepath.Join(t.TempDir(), "mapping.yaml")
-	require.NoError(t, os.WriteFile(path, []byte(body), 0o600))
-	return path
-}
+// entry is one line of a mapping file's fields list.
+func entry(yaml string) string { return "  - " + yaml + "\n" }
 
-const goodMapping = `fields:
-  - {hubspot: email, clientsuccess: email, direction: to_clientsuccess}
-  - {hubspot: nickname, clientsuccess: firstName, direction: to_clientsuccess}
-  - {hubspot: lastname, clientsuccess: lastName, direction: to_clientsuccess}
-  - {hubspot: phone, clientsuccess: phone, direction: to_clientsuccess}
-  - {hubspot: mobilephone, clientsuccess: mobile, direction: to_clientsuccess}
-`
-const titleMapping = "  - {hubspot: jobtitle, clientsuccess: title, direction: to_clientsuccess}\n"
+// baseMapping feeds the standard fields, the first name from a nickname; the cases add to it.
+var (
+	baseMapping = "fields:\n" +
+		entry("{hubspot: email, clientsuccess: email, direction: to_clientsuccess}") +
+		entry("{hubspot: nickname, clientsuccess: firstName, direction: to_clientsuccess}") +
+		entry("{hubspot: lastname, clientsuccess: lastName, direction: to_clientsuccess}") +
+		entry("{hubspot: phone, clientsuccess: phone, direction: to_clientsuccess}") +
+		entry("{hubspot: mobilephone, clientsuccess: mobile, direction: to_clientsuccess}")
+	titleMapping = entry("{hubspot: jobtitle, clientsuccess: title, direction: to_clientsuccess}")
+)
 
 // The field mapping is checked against both systems' definitions: each mismatch is a
 // FIELD_MAPPING_FILE problem naming the entry and the reason.
 func TestMappingFileIsCheckedAgainstTheDefinitions(t *testing.T) {
 	s := newSetup(t)
+	active := []hubspotfake.Option{{Label: "Active", Value: "active"}}
 	s.fakes.HubSpot.Seed(hubspotfake.Fixture{Properties: map[string][]hubspotfake.Property{"contacts": {
 		{Name: "nickname", Label: "Nickname", Type: "string", FieldType: "text"},
 		{Name: "birthday", Label: "Birthday", Type: "date", FieldType: "date"},
-		{Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}},
+		{Name: "cs_status", Label: "CS Status", Type: "enumeration", FieldType: "select", Options: active},
 		{Name: "seats", Label: "Seats", Type: "number", FieldType: "number"},
 		{Name: "full_name", Label: "Full name", Type: "string", FieldType: "calculation_equation", Calculated: true},
-		{Name: "cs_tags", Label: "CS Tags", Type: "enumeration", FieldType: "checkbox", Options: []hubspotfake.Option{{Label: "Active", Value: "active"}}},
+		{Name: "cs_tags", Label: "CS Tags", Type: "enumeration", FieldType: "checkbox", Options: active},
 	}}})
-	s.fakes.ClientSuccess.Seed(csfake.Fixture{ContactCustomFields: []clientsuccess.CustomField{{ID: 10, Name: "seats", Label: "Seats", Type: "INTEGER"}}})
+	seats := clientsuccess.CustomField{ID: 10, Name: "seats", Label: "Seats", Type: "INTEGER"}
+	s.fakes.ClientSuccess.Seed(csfake.Fixture{ContactCustomFields: []clientsuccess.CustomField{seats}})
 	check := func(t *testing.T, body string) (string, []preflight.Problem) {
-		path := writeMapping(t, body)
-		m, err := workerapp.LoadMapping(path)
+		m, err := mapping.Parse([]byte(body))
 		require.NoError(t, err)
-		s.cfg.FieldMappingFile, s.mapping = path, m
-		return path, s.check().Problems
+		s.cfg.FieldMappingFile, s.mapping = "/etc/cssync/mapping.yaml", m
+		return s.cfg.FieldMappingFile, s.check().Problems
 	}
 	for name, body := range map[string]string{
-		"valid":                   goodMapping + titleMapping,
-		"status onto enumeration": goodMapping + titleMapping + "status: {hubspot: cs_status, direction: to_hubspot}\n",
+		"valid":                   baseMapping + titleMapping,
+		"status onto enumeration": baseMapping + titleMapping + "status: {hubspot: cs_status, direction: to_hubspot}\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, problems := check(t, body)
@@ -333,19 +335,19 @@ func TestMappingFileIsCheckedAgainstTheDefinitions(t *testing.T) {
 		})
 	}
 	for _, c := range []struct{ name, body, want string }{
-		{"status onto a non-enumeration", goodMapping + titleMapping + "status: {hubspot: nickname, direction: to_hubspot}\n",
+		{"status onto a non-enumeration", baseMapping + titleMapping + "status: {hubspot: nickname, direction: to_hubspot}\n",
 			`status: HubSpot contact property "nickname" is of type string, not enumeration`},
-		{"unknown property", goodMapping + "  - {hubspot: no_such_prop, clientsuccess: title, direction: to_clientsuccess}\n",
+		{"unknown property", baseMapping + "  - {hubspot: no_such_prop, clientsuccess: title, direction: to_clientsuccess}\n",
 			`HubSpot contact property "no_such_prop" does not exist (mapped to ClientSuccess field "title")`},
-		{"type mismatch", goodMapping + "  - {hubspot: birthday, clientsuccess: title, direction: to_clientsuccess}\n",
+		{"type mismatch", baseMapping + "  - {hubspot: birthday, clientsuccess: title, direction: to_clientsuccess}\n",
 			`HubSpot contact property "birthday" is of type date`},
-		{"unknown custom label", goodMapping + "  - {hubspot: seats, custom: Licences, direction: to_clientsuccess}\n",
+		{"unknown custom label", baseMapping + "  - {hubspot: seats, custom: Licences, direction: to_clientsuccess}\n",
 			`fields[5]: ClientSuccess custom field "Licences" does not exist; contact custom fields are: "Seats"`},
-		{"a write into a calculated property", goodMapping + "  - {hubspot: full_name, clientsuccess: title, direction: to_hubspot}\n",
+		{"a write into a calculated property", baseMapping + "  - {hubspot: full_name, clientsuccess: title, direction: to_hubspot}\n",
 			`fields[5]: HubSpot contact property "full_name" is read-only (HubSpot sets or calculates it), so direction to_hubspot cannot write it`},
-		{"a status of several checkboxes", goodMapping + titleMapping + "status: {hubspot: cs_tags, direction: to_clientsuccess}\n",
+		{"a status of several checkboxes", baseMapping + titleMapping + "status: {hubspot: cs_tags, direction: to_clientsuccess}\n",
 			`status: HubSpot contact property "cs_tags" is a multiple checkboxes property`},
-		{"custom type mismatch", goodMapping + "  - {hubspot: nickname, custom: seats, direction: to_hubspot}\n",
+		{"custom type mismatch", baseMapping + "  - {hubspot: nickname, custom: seats, direction: to_hubspot}\n",
 			`HubSpot contact property "nickname" is of type string, which cannot carry ClientSuccess custom field "seats" of type INTEGER`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

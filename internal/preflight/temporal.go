@@ -52,7 +52,8 @@ func checkTemporal(ctx context.Context, d Deps) Report {
 	for _, name := range missing {
 		add[name] = workflows.SearchAttributeTypes()[name]
 	}
-	_, err = d.Temporal.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: t.Namespace, SearchAttributes: add})
+	_, err = d.Temporal.OperatorService().AddSearchAttributes(ctx,
+		&operatorservice.AddSearchAttributesRequest{Namespace: t.Namespace, SearchAttributes: add})
 	if err != nil {
 		r.Problems = append(r.Problems, Problem{"TEMPORAL_NAMESPACE", fmt.Sprintf("namespace %s lacks the search attributes %s and this worker "+
 			"may not add them (%s); create them: %s", t.Namespace, strings.Join(missing, ", "), logging.Line(err),
@@ -70,7 +71,8 @@ func temporalProblem(err error, address, namespace string) Problem {
 		return Problem{"TEMPORAL_NAMESPACE", fmt.Sprintf("namespace %s does not exist on %s: create it "+
 			"(temporal operator namespace create --namespace %s) or set TEMPORAL_NAMESPACE", namespace, address, namespace), false}
 	case codes.PermissionDenied, codes.Unauthenticated:
-		return Problem{"TEMPORAL_NAMESPACE", fmt.Sprintf("Temporal at %s refused access to namespace %s: %s", address, namespace, logging.Line(err)), false}
+		return Problem{"TEMPORAL_NAMESPACE",
+			fmt.Sprintf("Temporal at %s refused access to namespace %s: %s", address, namespace, logging.Line(err)), false}
 	case codes.InvalidArgument:
 		return Problem{"TEMPORAL_NAMESPACE", fmt.Sprintf("Temporal at %s refused namespace %q: %s", address, namespace, logging.Line(err)), false}
 	}

@@ -58,7 +58,8 @@ func TestWrongPasswordIsNotReadyAndExitsOne(t *testing.T) {
 	}
 	status, body := get(t, "http://"+cfg.HealthAddress+"/readyz")
 	assert.Equal(t, http.StatusServiceUnavailable, status)
-	assert.Equal(t, "not ready: CLIENTSUCCESS_PASSWORD: ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD\n", body)
+	assert.Equal(t,
+		"not ready: CLIENTSUCCESS_PASSWORD: ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD\n", body)
 	assert.NotContains(t, body, "wrong-secret")
 	status, body = get(t, "http://"+cfg.HealthAddress+"/healthz")
 	assert.Equal(t, http.StatusOK, status)
