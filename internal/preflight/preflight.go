@@ -73,30 +73,47 @@ func (r Report) Transient() bool {
 	return len(r.Problems) > 0
 }
 
+// group is the checks of one system, run side by side with the others.
+type group struct {
+	name  string
+	check func(context.Context, Deps) Report
+}
+
+var groups = []group{{"HubSpot", checkHubSpot}, {"ClientSuccess", checkClientSuccess}, {"Temporal", checkTemporal}}
+
 // Check runs every check once, HubSpot, ClientSuccess and Temporal side by side, then the field
 // mapping against both APIs' definitions once both answer.
-func Check(ctx context.Context, d Deps) Report {
+func Check(ctx context.Context, d Deps) Report { return check(ctx, d, map[string]bool{}) }
+
+// check runs the groups that have not passed yet and marks those that pass, so a round after a
+// transient problem asks only what was not yet answered.
+func check(ctx context.Context, d Deps, passed map[string]bool) Report {
 	ctx, cancel := context.WithTimeout(ctx, CheckTimeout)
 	defer cancel()
 	var (
 		wg      sync.WaitGroup
-		results [3]Report
+		results = make([]Report, len(groups))
 	)
-	for i, check := range []func(context.Context, Deps) Report{checkHubSpot, checkClientSuccess, checkTemporal} {
+	for i, g := range groups {
+		if passed[g.name] {
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = check(ctx, d)
+			results[i] = g.check(ctx, d)
 		}()
 	}
 	wg.Wait()
 	var r Report
-	for _, res := range results {
+	for i, res := range results {
 		r.Problems = append(r.Problems, res.Problems...)
 		r.Notes = append(r.Notes, res.Notes...)
+		passed[groups[i].name] = passed[groups[i].name] || res.OK()
 	}
-	if results[0].OK() && results[1].OK() && d.Config.FieldMappingFile != "" {
+	if passed["HubSpot"] && passed["ClientSuccess"] && !passed["mapping"] && d.Config.FieldMappingFile != "" {
 		r.Problems = append(r.Problems, checkMapping(ctx, d)...)
+		passed["mapping"] = r.OK()
 	}
 	return r
 }
@@ -119,8 +136,9 @@ var Backoff = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 *
 // problem logged as one error line). Transient problems are logged with the wait before the next
 // round, and status is told what the worker waits for, for its readiness endpoint.
 func Run(ctx context.Context, d Deps, logger *slog.Logger, status func(string)) error {
+	done := map[string]bool{}
 	for attempt := 0; ; attempt++ {
-		r := Check(ctx, d)
+		r := check(ctx, d, done)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -129,7 +147,7 @@ func Run(ctx context.Context, d Deps, logger *slog.Logger, status func(string)) 
 		}
 		switch {
 		case r.OK():
-			logger.Info("preflight passed: " + passed(d.Config))
+			logger.Info("preflight passed: " + summary(d.Config))
 			return nil
 		case !r.Transient():
 			var definite []Problem
@@ -154,8 +172,8 @@ func Run(ctx context.Context, d Deps, logger *slog.Logger, status func(string)) 
 	}
 }
 
-// passed says in a few words what was checked.
-func passed(c config.Worker) string {
+// summary says in a few words what was checked.
+func summary(c config.Worker) string {
 	what := []string{"HubSpot at " + c.HubSpot.BaseURL, "ClientSuccess at " + c.ClientSuccess.BaseURL,
 		fmt.Sprintf("Temporal namespace %s at %s", c.Temporal.Namespace, c.Temporal.Address)}
 	if c.FieldMappingFile != "" {

@@ -274,6 +274,7 @@ func TestRunWaitsForTransientProblemsVisibly(t *testing.T) {
 	assert.Contains(t, logs.String(), "preflight passed: HubSpot at http://127.0.0.1:")
 	require.Len(t, statuses, 2)
 	assert.Contains(t, statuses[0], "preflight: HUBSPOT_BASE_URL: ")
+	assert.Equal(t, 1, s.fakes.ClientSuccess.Logins(), "a round asks again only what did not answer")
 }
 
 func TestRunStopsAtAMisconfiguration(t *testing.T) {
