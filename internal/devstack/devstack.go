@@ -204,7 +204,7 @@ func StartDevServer(ctx context.Context, o DevServerOptions) (*testsuite.DevServ
 		UIPort:       o.UIPort,
 		DBFilename:   o.DBFile,
 		LogLevel:     "error",
-		// The sync's custom search attributes; a real namespace needs them created once (README).
+		// The sync's custom search attributes; a real namespace needs them once (docs/configuration.md).
 		SearchAttributes: temporal.NewSearchAttributes(
 			workflows.HubSpotContactIDKey.ValueSet(""),
 			workflows.ClientSuccessClientIDKey.ValueSet(""),

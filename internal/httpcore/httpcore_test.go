@@ -155,3 +155,9 @@ func TestOversizedAnswersAreDecodeErrors(t *testing.T) {
 	_, err := httpcore.New(httpcore.Config{System: "Test", BaseURL: srv.URL}).Do(context.Background(), get("/x"))
 	assert.True(t, apierr.Is(err, apierr.Decode), "%v", err)
 }
+
+// A secret of a letter or two is not scrubbed: it would blank every such letter of every message.
+func TestTinySecretsLeaveMessagesReadable(t *testing.T) {
+	assert.Equal(t, "ClientSuccess POST /v1/auth", httpcore.Secrets{"u", "p"}.Scrub("ClientSuccess POST /v1/auth"))
+	assert.Equal(t, "pw [REDACTED]", httpcore.Secrets{"s3cr"}.Scrub("pw s3cr"))
+}

@@ -11,6 +11,10 @@ import (
 // Redacted replaces a secret in any text that leaves a client.
 const Redacted = "[REDACTED]"
 
+// minSecretLen is the shortest text scrubbed as a secret: a one- or two-letter "password" would
+// turn every message into confetti and protects nothing.
+const minSecretLen = 4
+
 // Secrets are texts that must never leave a client in an error: tokens, passwords, usernames.
 // Every text taken from an answer is scrubbed first and clipped after, so a cut can never leave
 // part of a secret behind.
@@ -19,7 +23,7 @@ type Secrets []string
 // Scrub replaces every secret in s.
 func (s Secrets) Scrub(text string) string {
 	for _, secret := range s {
-		if secret != "" && strings.Contains(text, secret) {
+		if len(secret) >= minSecretLen && strings.Contains(text, secret) {
 			text = strings.ReplaceAll(text, secret, Redacted)
 		}
 	}
@@ -40,7 +44,7 @@ func (s Secrets) Snippet(body []byte) string {
 // a quote or an angle bracket is echoed escaped), before anything reads or cuts the body.
 func (s Secrets) scrubBytes(body []byte) []byte {
 	for _, secret := range s {
-		if secret == "" {
+		if len(secret) < minSecretLen {
 			continue
 		}
 		forms := [][]byte{[]byte(secret)}
