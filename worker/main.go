@@ -31,6 +31,9 @@ func main() {
 	cfg, err := config.LoadWorker()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "worker:", logging.Line(err))
+		if *check {
+			os.Exit(1) // -check answers 0 or 1, whatever is wrong
+		}
 		os.Exit(2)
 	}
 	logger := logging.New(cfg.Log, os.Stderr)

@@ -194,6 +194,11 @@ func TestStartupIsShortAndReady(t *testing.T) {
 	assert.Equal(t, "CLIENTSUCCESS_PASSWORD: ClientSuccess refused the login: check CLIENTSUCCESS_USERNAME and CLIENTSUCCESS_PASSWORD\n",
 		check.out.String())
 
+	check = s.runBinary([]string{"-check"}, "HUBSPOT_TOKEN")
+	code, _ = check.exit(t, 10*time.Second)
+	assert.Equal(t, 1, code, "-check answers 1 for a setting that does not even parse")
+	assert.Contains(t, check.out.String(), `"HUBSPOT_TOKEN" is not set`)
+
 	require.NoError(t, b.cmd.Process.Signal(syscall.SIGTERM))
 	code, _ = b.exit(t, 30*time.Second)
 	assert.Zero(t, code)
