@@ -4,7 +4,7 @@ TEMPORAL_CLI_VERSION := v1.5.1
 TEMPORAL := bin/temporal
 export TEMPORAL_CLI := $(CURDIR)/$(TEMPORAL)
 
-.PHONY: demo test vet workflowcheck unit fakes bench fuzz chaos
+.PHONY: demo test vet workflowcheck unit fakes bench fuzz chaos file-sizes
 
 # The Temporal CLI (dev server + Web UI) is built from source once and reused.
 $(TEMPORAL):
@@ -15,8 +15,8 @@ $(TEMPORAL):
 demo: $(TEMPORAL)
 	$(GO) run ./internal/demo
 
-## test: vet, workflowcheck, unit, replay and end-to-end tests (on a real dev server), short fuzz runs
-test: $(TEMPORAL) vet workflowcheck
+## test: tracked file sizes, vet, workflowcheck, unit, replay and end-to-end tests (on a real dev server), short fuzz runs
+test: $(TEMPORAL) file-sizes vet workflowcheck
 	$(GO) test -count=1 -timeout 25m ./...
 	$(MAKE) fuzz
 
@@ -40,6 +40,10 @@ fuzz:
 
 vet:
 	$(GO) vet ./...
+
+## file-sizes: no tracked file over 1 MiB (built binaries stay out of the repository)
+file-sizes:
+	.ci/check-file-sizes
 
 workflowcheck:
 	$(GO) tool workflowcheck ./...

@@ -23,7 +23,10 @@ import (
 	"os/signal"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/logging"
 	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/internal/workerapp"
 	"github.com/cssync/cssync/workflows"
@@ -46,85 +49,142 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1], os.Args[2:]); err != nil {
-		fmt.Fprintln(os.Stderr, "starter:", err)
+	err := run(ctx, os.Args[1], os.Args[2:])
+	var usageErr usageError
+	switch {
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(os.Stderr, "starter: %s\n%s\n", usageErr, usage)
+		os.Exit(2)
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "starter:", logging.Line(err))
 		os.Exit(1)
 	}
 }
 
+// usageError is a command line that cannot run; it is printed with the usage.
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+// action is what a subcommand does once its flags are read and Temporal is connected.
+type action func(ctx context.Context, c client.Client, taskQueue string) error
+
+// commands read their own flags and arguments, before anything connects.
+var commands = map[string]func(fs *flag.FlagSet, args []string) (action, error){
+	"contact": contact, "batch": batch, "clients": clients, "checkbox": checkbox,
+	"schedule": schedule, "pause": pause, "unpause": unpause, "trigger": trigger,
+}
+
 func run(ctx context.Context, cmd string, args []string) error {
-	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
-	var batch workflows.SyncContactsInput
-	if cmd == "batch" || cmd == "schedule" {
-		fs.IntVar(&batch.Concurrency, "concurrency", workflows.DefaultConcurrency, "contact syncs in flight at once")
-		fs.IntVar(&batch.PageSize, "page-size", workflows.DefaultPageSize, "contacts listed per HubSpot search (max 200)")
-		// The schedule is incremental unless told otherwise; a manual batch is full unless told.
-		fs.BoolVar(&batch.Incremental, "incremental", cmd == "schedule", "only contacts modified since the previous completed batch (a full batch every -full-every)")
-		fs.DurationVar(&batch.FullEvery, "full-every", workflows.DefaultFullEvery, "incremental: run a full batch when the last one started this long ago")
-		fs.DurationVar(&batch.Overlap, "overlap", workflows.DefaultOverlap, "incremental: look this far before the previous batch's start (HubSpot search lags)")
-		fs.BoolVar(&batch.CheckEveryContact, "check-every-contact", false, "start a contact sync for every listed contact, even one the page plan finds in line")
+	parse, ok := commands[cmd]
+	if !ok {
+		return usageError(fmt.Sprintf("unknown command %q", cmd))
 	}
-	every := fs.Duration("every", 0, "schedule: run the batch at this interval, e.g. 1h")
-	cron := fs.String("cron", "", "schedule: run the batch on this cron expression instead")
-	paused := fs.Bool("paused", false, "schedule: create or leave the schedule paused")
-	dryRun := fs.Bool("dry-run", false, "checkbox, clients: list the changes, write nothing")
-	catchup := fs.Duration("catchup", starting.DefaultCatchupWindow, "schedule: how late a missed run may still start")
-	note := fs.String("note", "", "pause/unpause: why, shown in the Web UI")
-	quiet := fs.Bool("quiet", false, "batch: no progress bar")
-	if err := fs.Parse(args); err != nil {
+	act, err := parse(flag.NewFlagSet(cmd, flag.ExitOnError), args)
+	if err != nil {
 		return err
 	}
 	tcfg, err := config.LoadTemporal()
 	if err != nil {
 		return err
 	}
-	c, err := workerapp.Dial(tcfg, workerapp.NewLogger())
+	logCfg, err := config.LoadLog()
+	if err != nil {
+		return err
+	}
+	c, err := workerapp.Dial(tcfg, logging.New(logCfg, os.Stderr))
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	return act(ctx, c, tcfg.TaskQueue)
+}
 
-	switch cmd {
-	case "contact":
-		if fs.NArg() != 1 {
-			return fmt.Errorf("contact takes one HubSpot contact id\n%s", usage)
-		}
-		res, err := starting.SyncContact(ctx, c, tcfg.TaskQueue, workflows.SyncContactInput{HubSpotContactID: fs.Arg(0)})
+// contact syncs one contact and prints the result.
+func contact(fs *flag.FlagSet, args []string) (action, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() != 1 {
+		return nil, usageError("contact takes one HubSpot contact id")
+	}
+	in := workflows.SyncContactInput{HubSpotContactID: fs.Arg(0)}
+	return func(ctx context.Context, c client.Client, queue string) error {
+		res, err := starting.SyncContact(ctx, c, queue, in)
 		if err != nil {
 			return err
 		}
 		return printJSON(res)
-	case "batch":
-		wr, err := starting.StartBatch(ctx, c, tcfg.TaskQueue, batch)
+	}, nil
+}
+
+// batchFlags are the batch input's flags, shared by batch and schedule; the schedule is
+// incremental unless told otherwise, a manual batch is full unless told.
+func batchFlags(fs *flag.FlagSet, incremental bool) *workflows.SyncContactsInput {
+	var in workflows.SyncContactsInput
+	fs.IntVar(&in.Concurrency, "concurrency", workflows.DefaultConcurrency, "contact syncs in flight at once")
+	fs.IntVar(&in.PageSize, "page-size", workflows.DefaultPageSize, "contacts listed per HubSpot search (max 200)")
+	fs.BoolVar(&in.Incremental, "incremental", incremental,
+		"only contacts modified since the previous completed batch (a full batch every -full-every)")
+	fs.DurationVar(&in.FullEvery, "full-every", workflows.DefaultFullEvery,
+		"incremental: run a full batch when the last one started this long ago")
+	fs.DurationVar(&in.Overlap, "overlap", workflows.DefaultOverlap,
+		"incremental: look this far before the previous batch's start (HubSpot search lags)")
+	fs.BoolVar(&in.CheckEveryContact, "check-every-contact", false,
+		"start a contact sync for every listed contact, even one the page plan finds in line")
+	return &in
+}
+
+// batch syncs every checked contact, showing progress, and prints the counts.
+func batch(fs *flag.FlagSet, args []string) (action, error) {
+	in := batchFlags(fs, false)
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c client.Client, queue string) error {
+		wr, err := starting.StartBatch(ctx, c, queue, *in)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "batch run %s started; waiting for it to finish\n", wr.GetID())
-		done := make(chan struct{})
-		watched := make(chan struct{})
-		show := progressPrinter(os.Stderr)
-		go func() {
-			defer close(watched)
-			if !*quiet {
-				starting.WatchBatch(ctx, c, wr.GetID(), 500*time.Millisecond, done, show)
-			}
-		}()
 		var res workflows.SyncContactsResult
-		err = wr.Get(ctx, &res)
-		close(done)
-		<-watched
-		if !*quiet {
-			if p, qerr := starting.QueryProgress(ctx, c, wr.GetID()); qerr == nil {
-				show(p) // the finished state, so the bar ends full
-			}
-			fmt.Fprintln(os.Stderr)
-		}
-		if err != nil {
+		if err := waitWithProgress(ctx, c, wr, &res, !*quiet); err != nil {
 			return fmt.Errorf("batch run %s: %w", wr.GetID(), err)
 		}
 		return printJSON(res)
-	case "clients":
-		res, err := starting.SyncClients(ctx, c, tcfg.TaskQueue, workflows.SyncClientsInput{DryRun: *dryRun})
+	}, nil
+}
+
+// waitWithProgress waits for a batch's result, drawing its progress bar on stderr when show.
+func waitWithProgress(ctx context.Context, c client.Client, wr client.WorkflowRun, res *workflows.SyncContactsResult, show bool) error {
+	if !show {
+		return wr.Get(ctx, res)
+	}
+	done, watched := make(chan struct{}), make(chan struct{})
+	draw := progressPrinter(os.Stderr)
+	go func() {
+		defer close(watched)
+		starting.WatchBatch(ctx, c, wr.GetID(), 500*time.Millisecond, done, draw)
+	}()
+	err := wr.Get(ctx, res)
+	close(done)
+	<-watched
+	if p, qerr := starting.QueryProgress(ctx, c, wr.GetID()); qerr == nil {
+		draw(p) // the finished state, so the bar ends full
+	}
+	fmt.Fprintln(os.Stderr)
+	return err
+}
+
+// clients syncs clients from checked deals or companies and prints the counts.
+func clients(fs *flag.FlagSet, args []string) (action, error) {
+	dryRun := fs.Bool("dry-run", false, "list the creates and renames, write nothing")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c client.Client, queue string) error {
+		res, err := starting.SyncClients(ctx, c, queue, workflows.SyncClientsInput{DryRun: *dryRun})
 		if err != nil {
 			return err
 		}
@@ -135,14 +195,38 @@ func run(ctx context.Context, cmd string, args []string) error {
 			return errors.New(res.Reason) // names the variable that turns it on
 		}
 		return nil
-	case "checkbox":
-		res, err := starting.MaintainCheckbox(ctx, c, tcfg.TaskQueue, workflows.MaintainContactCheckboxInput{DryRun: *dryRun})
+	}, nil
+}
+
+// checkbox runs MaintainContactCheckbox and prints the changes.
+func checkbox(fs *flag.FlagSet, args []string) (action, error) {
+	dryRun := fs.Bool("dry-run", false, "list the contacts to tick and untick, write nothing")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c client.Client, queue string) error {
+		res, err := starting.MaintainCheckbox(ctx, c, queue, workflows.MaintainContactCheckboxInput{DryRun: *dryRun})
 		if err != nil {
 			return err
 		}
 		return printJSON(res)
-	case "schedule":
-		created, err := starting.EnsureSchedule(ctx, c, tcfg.TaskQueue, starting.ScheduleSpec{Every: *every, Cron: *cron, Paused: *paused, CatchupWindow: *catchup, Input: batch})
+	}, nil
+}
+
+// schedule creates or updates the schedule: clients, then the contact batch.
+func schedule(fs *flag.FlagSet, args []string) (action, error) {
+	in := batchFlags(fs, true)
+	var spec starting.ScheduleSpec
+	fs.DurationVar(&spec.Every, "every", 0, "run the batch at this interval, e.g. 1h")
+	fs.StringVar(&spec.Cron, "cron", "", "run the batch on this cron expression instead")
+	fs.BoolVar(&spec.Paused, "paused", false, "create or leave the schedule paused")
+	fs.DurationVar(&spec.CatchupWindow, "catchup", starting.DefaultCatchupWindow, "how late a missed run may still start")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c client.Client, queue string) error {
+		spec.Input = *in
+		created, err := starting.EnsureSchedule(ctx, c, queue, spec)
 		if err != nil {
 			return err
 		}
@@ -152,26 +236,47 @@ func run(ctx context.Context, cmd string, args []string) error {
 		}
 		fmt.Printf("schedule %s %s\n", workflows.ScheduleID, verb)
 		return nil
-	case "pause":
-		if err := starting.PauseSchedule(ctx, c, *note); err != nil {
+	}, nil
+}
+
+// pause stops scheduled runs until unpause.
+func pause(fs *flag.FlagSet, args []string) (action, error) {
+	return scheduleToggle(fs, args, "paused", starting.PauseSchedule)
+}
+
+// unpause lets scheduled runs start again.
+func unpause(fs *flag.FlagSet, args []string) (action, error) {
+	return scheduleToggle(fs, args, "unpaused", starting.UnpauseSchedule)
+}
+
+// scheduleToggle pauses or unpauses the schedule with a note, and says done.
+func scheduleToggle(fs *flag.FlagSet, args []string, done string, toggle func(context.Context, client.Client, string) error) (
+	action, error) {
+	note := fs.String("note", "", "why, shown in the Web UI")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c client.Client, _ string) error {
+		if err := toggle(ctx, c, *note); err != nil {
 			return err
 		}
-		fmt.Printf("schedule %s paused\n", workflows.ScheduleID)
+		fmt.Printf("schedule %s %s\n", workflows.ScheduleID, done)
 		return nil
-	case "unpause":
-		if err := starting.UnpauseSchedule(ctx, c, *note); err != nil {
-			return err
-		}
-		fmt.Printf("schedule %s unpaused\n", workflows.ScheduleID)
-		return nil
-	case "trigger":
+	}, nil
+}
+
+// trigger starts a scheduled run now (skipped if one is running).
+func trigger(fs *flag.FlagSet, args []string) (action, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c client.Client, _ string) error {
 		if err := starting.TriggerSchedule(ctx, c); err != nil {
 			return err
 		}
 		fmt.Printf("schedule %s triggered\n", workflows.ScheduleID)
 		return nil
-	}
-	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}, nil
 }
 
 // progressPrinter redraws one progress line on a terminal, and prints a line per change elsewhere.

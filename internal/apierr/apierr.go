@@ -18,6 +18,9 @@ const (
 	Auth        Kind = "auth"         // 401/403 after any re-login: credentials or scopes are wrong
 	Server      Kind = "server"       // 5xx, 423, maintenance pages: try again later
 	Decode      Kind = "decode"       // a 2xx whose body could not be understood
+	// Redirect is a 3xx: redirects are never followed, so credentials never reach another host,
+	// port or scheme. Retrying will not help; the base URL is wrong (or someone is redirecting).
+	Redirect Kind = "redirect"
 )
 
 // Error is an unsuccessful API answer. It never carries credentials.
@@ -84,6 +87,8 @@ func KindForStatus(status int) Kind {
 		return RateLimited
 	case status == 423 || status >= 500:
 		return Server
+	case status >= 300 && status < 400:
+		return Redirect
 	case status >= 400:
 		return Validation
 	}

@@ -13,7 +13,7 @@ import (
 
 func TestKindForStatus(t *testing.T) {
 	for status, want := range map[int]Kind{
-		200: "", 400: Validation, 401: Auth, 403: Auth, 404: NotFound, 409: Validation, 417: Validation,
+		200: "", 301: Redirect, 307: Redirect, 400: Validation, 401: Auth, 403: Auth, 404: NotFound, 409: Validation, 417: Validation,
 		423: Server, 429: RateLimited, 500: Server, 503: Server,
 	} {
 		assert.Equal(t, want, KindForStatus(status), "status %d", status)
@@ -24,7 +24,7 @@ func TestRetryable(t *testing.T) {
 	assert.True(t, (&Error{Kind: Server}).Retryable())
 	assert.True(t, (&Error{Kind: RateLimited, Policy: "TEN_SECONDLY_ROLLING"}).Retryable())
 	assert.False(t, (&Error{Kind: RateLimited, Policy: "DAILY"}).Retryable(), "a daily limit is not worth retrying within a run")
-	for _, k := range []Kind{NotFound, Validation, Auth, Decode} {
+	for _, k := range []Kind{NotFound, Validation, Auth, Decode, Redirect} {
 		assert.False(t, (&Error{Kind: k}).Retryable(), k)
 	}
 }

@@ -10,10 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-const (
-	maxSnippetRunes   = 200
-	maxSnippetScanned = 64 << 10
-)
+const maxSnippetScanned = 64 << 10
 
 // MaxRetryAfter bounds the wait a Retry-After header can ask for.
 const MaxRetryAfter = time.Hour
@@ -48,8 +45,16 @@ var (
 )
 
 // Snippet is a short, readable excerpt of a body that is not the API's error JSON, such as a
-// maintenance page: tags removed, whitespace collapsed, at most 200 characters.
-func Snippet(body []byte) string {
+// maintenance page: tags removed, whitespace collapsed, at most 200 characters. A body that may
+// echo a secret must be scrubbed between Text and Clip (see internal/httpcore), never after.
+func Snippet(body []byte) string { return Clip(Text(body), MaxSnippetRunes) }
+
+// MaxSnippetRunes is the length of a Snippet.
+const MaxSnippetRunes = 200
+
+// Text is the readable text of the first 64 KiB of a body: tags, scripts and styles removed,
+// entities decoded, whitespace collapsed, invalid UTF-8 dropped.
+func Text(body []byte) string {
 	if len(body) > maxSnippetScanned {
 		body = body[:maxSnippetScanned]
 	}
@@ -59,8 +64,7 @@ func Snippet(body []byte) string {
 		s = htmlTag.ReplaceAllString(s, " ")
 		s = html.UnescapeString(s)
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	return Clip(s, maxSnippetRunes)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Clip cuts s to at most n runes, marking the cut with "...".

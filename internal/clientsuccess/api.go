@@ -15,9 +15,7 @@ package clientsuccess
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -26,6 +24,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/httpcore"
 )
 
 // System is the apierr.Error System of every error this client returns.
@@ -34,11 +33,8 @@ const System = "ClientSuccess"
 // Defaults applied by New.
 const (
 	DefaultBaseURL = "https://api.clientsuccess.com/v1"
-	DefaultTimeout = 30 * time.Second
+	DefaultTimeout = httpcore.DefaultTimeout
 )
-
-// maxBodyBytes bounds how much of one response is read, so a huge body cannot exhaust memory.
-const maxBodyBytes = 10 << 20
 
 // Config configures an API. Username and Password are required.
 type Config struct {
@@ -47,7 +43,8 @@ type Config struct {
 	BaseURL string
 	// Username and Password log in at BaseURL+"/auth". They never appear in errors.
 	Username, Password string
-	// HTTPClient sends the requests; default &http.Client{Timeout: 30 * time.Second}.
+	// HTTPClient sends the requests; default &http.Client{Timeout: 30 * time.Second}. Redirects
+	// are never followed, whatever its policy: a 3xx is an apierr.Redirect error.
 	HTTPClient *http.Client
 	// Limiter, when set, is waited on before every request (logins included).
 	Limiter *rate.Limiter
@@ -57,38 +54,28 @@ type Config struct {
 
 // API calls ClientSuccess. It is safe for concurrent use; all calls share one access token.
 type API struct {
-	base     string
-	basePath string // the path part of base, e.g. "/v1", for error paths
+	core     *httpcore.Client
 	username string
 	password string
-	http     *http.Client
-	limiter  *rate.Limiter
-	onWait   func(time.Duration)
 	auth     *tokenCache
 }
 
 // New returns a client for cfg, applying the documented defaults. It does not log in: the first
 // call does.
 func New(cfg Config) *API {
-	a := &API{
-		base:     strings.TrimRight(cfg.BaseURL, "/"),
+	base := cfg.BaseURL
+	if strings.TrimRight(base, "/") == "" {
+		base = DefaultBaseURL
+	}
+	return &API{
+		core: httpcore.New(httpcore.Config{
+			System: System, BaseURL: base, HTTPClient: cfg.HTTPClient,
+			Limiter: cfg.Limiter, OnLimiterWait: cfg.OnLimiterWait,
+		}),
 		username: cfg.Username,
 		password: cfg.Password,
-		http:     cfg.HTTPClient,
-		limiter:  cfg.Limiter,
-		onWait:   cfg.OnLimiterWait,
 		auth:     newTokenCache(),
 	}
-	if a.base == "" {
-		a.base = DefaultBaseURL
-	}
-	if u, err := url.Parse(a.base); err == nil {
-		a.basePath = strings.TrimRight(u.Path, "/")
-	}
-	if a.http == nil {
-		a.http = &http.Client{Timeout: DefaultTimeout}
-	}
-	return a
 }
 
 // request is one API call.
@@ -99,128 +86,73 @@ type request struct {
 	body   any // marshalled as JSON when non-nil
 }
 
-// errPath is the request path an error reports: the full URL path without the query.
-func (a *API) errPath(path string) string { return a.basePath + path }
+// exchange is req for the shared HTTP core, sent with token (none for the login). Its secrets
+// are the password, the token it carries and the cached one, and for the login the username.
+func (a *API) exchange(req request, token string) httpcore.Request {
+	r := httpcore.Request{
+		Method: req.method, Path: req.path, Query: req.query, Body: req.body,
+		Secrets: httpcore.Secrets{a.password, token},
+	}
+	if cur := a.auth.peek(); cur != token {
+		r.Secrets = append(r.Secrets, cur)
+	}
+	if req.path == loginPath {
+		r.Secrets = append(r.Secrets, a.username)
+	}
+	if token != "" {
+		// ClientSuccess wants the bare token: no "Bearer" prefix.
+		r.Header = http.Header{"Authorization": {token}}
+	}
+	return r
+}
 
 // do sends req with the cached access token and decodes a 2xx JSON answer into out (nil discards
 // it). A 401 makes it log in again and repeat the call once. It returns the raw body of a 2xx
 // answer, for callers that need to tell "null" apart.
 func (a *API) do(ctx context.Context, req request, out any) ([]byte, error) {
-	var body []byte
-	if req.body != nil {
-		b, err := json.Marshal(req.body)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s %s: encoding the request: %w", System, req.method, a.errPath(req.path), err)
-		}
-		body = b
-	}
 	tok, err := a.auth.get(ctx, a.login, "")
 	if err != nil {
 		return nil, err
 	}
-	resp, data, err := a.send(ctx, req, body, tok)
+	resp, err := a.core.Do(ctx, a.exchange(req, tok))
 	if err != nil {
 		return nil, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized {
+	if resp.Status == http.StatusUnauthorized {
 		// The token expired or was revoked: log in again (unless a concurrent call already did)
 		// and repeat the call once. A second 401 is returned as an Auth error.
 		if tok, err = a.auth.get(ctx, a.login, tok); err != nil {
 			return nil, err
 		}
-		if resp, data, err = a.send(ctx, req, body, tok); err != nil {
+		if resp, err = a.core.Do(ctx, a.exchange(req, tok)); err != nil {
 			return nil, err
 		}
-		if resp.StatusCode == http.StatusUnauthorized {
-			e := a.apiError(req, resp, data, tok)
+		if resp.Status == http.StatusUnauthorized {
+			e := a.apiError(req, tok, resp)
 			e.Message = "ClientSuccess rejected a freshly issued access token"
 			return nil, e
 		}
 	}
-	return data, a.finish(req, resp, data, out, tok)
-}
-
-// send makes one HTTP exchange with the given token and reads the (bounded) body.
-func (a *API) send(ctx context.Context, req request, body []byte, token string) (*http.Response, []byte, error) {
-	path := a.errPath(req.path)
-	if a.limiter != nil {
-		start := time.Now()
-		err := a.limiter.Wait(ctx)
-		if a.onWait != nil {
-			a.onWait(time.Since(start))
-		}
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s %s %s: waiting for the rate limiter: %w", System, req.method, path, err)
-		}
+	if !resp.OK() {
+		return nil, a.apiError(req, tok, resp)
 	}
-	u := a.base + req.path
-	if len(req.query) > 0 {
-		u += "?" + req.query.Encode()
-	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, req.method, u, rd)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s %s: building the request: %w", System, req.method, path, err)
-	}
-	if token != "" {
-		// ClientSuccess wants the bare token: no "Bearer" prefix.
-		hreq.Header.Set("Authorization", token)
-	}
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", "cssync")
-	if body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.http.Do(hreq)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s %s %s: %w", System, req.method, path, a.scrubErr(err, token))
-	}
-	defer resp.Body.Close()
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
-	if len(data) > maxBodyBytes {
-		data = data[:maxBodyBytes]
-		if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-			return nil, nil, a.decodeError(req, resp.StatusCode, fmt.Sprintf("response body exceeds %d bytes", maxBodyBytes))
-		}
-	}
-	if readErr != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
-		// The answer was cut off in transit: a network failure, not ClientSuccess's doing.
-		return nil, nil, fmt.Errorf("%s %s %s: reading the response: %w", System, req.method, path, a.scrubErr(readErr, token))
-	}
-	return resp, data, nil
-}
-
-// finish turns a non-2xx answer into an error and decodes a 2xx one into out.
-func (a *API) finish(req request, resp *http.Response, data []byte, out any, token string) error {
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return a.apiError(req, resp, data, token)
-	}
-	return a.decode(req, resp.StatusCode, data, out, token)
+	return resp.Body, a.decode(req, resp.Status, resp.Body, out)
 }
 
 // decode decodes the JSON body of a 2xx answer into out (nil discards it).
-func (a *API) decode(req request, status int, data []byte, out any, token string) error {
+func (a *API) decode(req request, status int, body []byte, out any) error {
 	if out == nil {
 		return nil
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		return a.decodeError(req, status, "the response body is empty")
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return a.decodeError(req, status, a.scrub("decoding the response: "+err.Error()+": "+apierr.Snippet(data), token))
-	}
-	return nil
+	return a.core.Decode(a.exchange(req, ""), &httpcore.Response{Status: status, Body: body}, out)
 }
 
 // decodeError is a 2xx answer that could not be understood.
 func (a *API) decodeError(req request, status int, msg string) *apierr.Error {
-	return &apierr.Error{
-		System: System, Kind: apierr.Decode, StatusCode: status,
-		Method: req.method, Path: a.errPath(req.path), Message: msg,
-	}
+	return a.core.DecodeError(a.exchange(req, ""), status, msg)
 }
 
 // isNull reports whether a JSON body is the literal null (or empty).

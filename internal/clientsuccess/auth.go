@@ -87,33 +87,37 @@ func (c *tokenCache) peek() string {
 	return c.token
 }
 
+// Login makes sure the client holds an access token, logging in when it has none: a cheap way to
+// prove the base URL and the credentials before the first real call.
+func (a *API) Login(ctx context.Context) error {
+	_, err := a.auth.get(ctx, a.login, "")
+	return err
+}
+
+// loginPath is where the credentials are posted.
+const loginPath = "/auth"
+
 // login posts the credentials to /auth and returns the access token it is given.
 func (a *API) login(ctx context.Context) (string, time.Duration, error) {
-	req := request{method: http.MethodPost, path: "/auth"}
-	body, err := json.Marshal(authRequest{Username: a.username, Password: a.password})
-	if err != nil {
-		return "", 0, a.decodeError(req, 0, "encoding the login request")
-	}
-	resp, data, err := a.send(ctx, req, body, "")
+	req := request{method: http.MethodPost, path: loginPath, body: authRequest{Username: a.username, Password: a.password}}
+	hreq := a.exchange(req, "")
+	resp, err := a.core.Do(ctx, hreq)
 	if err != nil {
 		return "", 0, err
 	}
-	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-		return "", 0, &apierr.Error{
-			System: System, Kind: apierr.Auth, StatusCode: resp.StatusCode,
-			Method: req.method, Path: a.errPath(req.path), Message: loginRejected,
-		}
+	if resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden {
+		return "", 0, a.core.Fail(hreq, apierr.Auth, resp.Status, loginRejected)
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return "", 0, a.apiError(req, resp, data, "")
+	if !resp.OK() {
+		return "", 0, a.apiError(req, "", resp)
 	}
 	var ar authResponse
-	if err := json.Unmarshal(data, &ar); err != nil {
+	if err := json.Unmarshal(resp.Body, &ar); err != nil {
 		// The body may hold the token, so it is not quoted.
-		return "", 0, a.decodeError(req, resp.StatusCode, "decoding the login response: "+err.Error())
+		return "", 0, a.core.DecodeError(hreq, resp.Status, "decoding the login response: "+err.Error())
 	}
 	if ar.AccessToken == "" {
-		return "", 0, a.decodeError(req, resp.StatusCode, "the login response has no access_token")
+		return "", 0, a.core.DecodeError(hreq, resp.Status, "the login response has no access_token")
 	}
 	return ar.AccessToken, time.Duration(ar.ExpiresIn) * time.Second, nil
 }

@@ -122,11 +122,10 @@ func one[T any](ctx context.Context, a *API, req request, notFoundMsg string) (*
 
 // notFound is a documented "none" answer that came as a 2xx.
 func notFound(a *API, req request, msg string) *apierr.Error {
-	return &apierr.Error{System: System, Kind: apierr.NotFound, StatusCode: http.StatusOK,
-		Method: req.method, Path: a.errPath(req.path), Message: msg}
+	return a.core.Fail(a.exchange(req, ""), apierr.NotFound, http.StatusOK, msg)
 }
 
 // invalid is a call refused before it was sent, because its arguments cannot be right.
 func invalid(a *API, method, path, msg string) *apierr.Error {
-	return &apierr.Error{System: System, Kind: apierr.Validation, Method: method, Path: a.errPath(path), Message: msg}
+	return a.core.Invalid(method, path, msg)
 }

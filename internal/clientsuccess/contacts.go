@@ -93,7 +93,7 @@ func (a *API) FindContact(ctx context.Context, clientExternalID, email string) (
 	if isNull(data) {
 		return nil, nil
 	}
-	if err := a.decode(req, http.StatusOK, data, &out, ""); err != nil {
+	if err := a.decode(req, http.StatusOK, data, &out); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -7,12 +7,10 @@ import (
 	"strings"
 
 	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/httpcore"
 )
 
-const (
-	maxMessageRunes = 1000
-	redacted        = "[REDACTED]"
-)
+const maxMessageRunes = 1000
 
 // errorBody is every shape of error body ClientSuccess is known to answer: {"userMessage":…} on
 // 400/404/417/503, {"code":"Unauthorized","message":""} for bad credentials and
@@ -26,85 +24,33 @@ type errorBody struct {
 }
 
 // apiError turns a non-2xx answer into an *apierr.Error. It never fails, whatever the body, and
-// the message never carries the token (token is the one the request was sent with) or credentials.
-func (a *API) apiError(req request, resp *http.Response, body []byte, token string) *apierr.Error {
-	e := &apierr.Error{
-		System:     System,
-		Kind:       apierr.KindForStatus(resp.StatusCode),
-		StatusCode: resp.StatusCode,
-		Method:     req.method,
-		Path:       a.errPath(req.path),
-		RetryAfter: apierr.RetryAfterHeader(resp.Header.Get("Retry-After")),
-	}
-	if e.Kind == "" {
-		// An unexpected non-2xx (a stray redirect or 1xx): nothing to learn from it; try later.
-		e.Kind = apierr.Server
-	}
-
+// the message never carries the token (token is the one the request was sent with) or credentials:
+// the body reached it scrubbed, and every text is scrubbed again before it is clipped.
+func (a *API) apiError(req request, token string, resp *httpcore.Response) *apierr.Error {
+	hreq := a.exchange(req, token)
+	e := a.core.Error(hreq, resp)
 	var eb errorBody
-	if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '{' && json.Unmarshal(t, &eb) == nil {
+	if t := bytes.TrimSpace(resp.Body); len(t) > 0 && t[0] == '{' && json.Unmarshal(t, &eb) == nil {
+		msg := ""
 		switch {
 		case eb.Error == "invalid_token":
 			// error_description is the rejected token itself: never repeat it.
-			e.Message = "the access token was rejected (invalid_token)"
+			msg = "the access token was rejected (invalid_token)"
 		case strings.TrimSpace(eb.UserMessage) != "":
-			e.Message = eb.UserMessage
+			msg = eb.UserMessage
 		case strings.TrimSpace(eb.Message) != "":
-			e.Message = eb.Message
+			msg = eb.Message
 		case strings.TrimSpace(eb.ErrorDescription) != "":
-			e.Message = eb.ErrorDescription
+			msg = eb.ErrorDescription
 		case eb.Error != "":
-			e.Message = eb.Error
+			msg = eb.Error
 		case eb.Code != "":
-			e.Message = eb.Code
+			msg = eb.Code
 		}
-		e.Message = apierr.Clip(strings.TrimSpace(e.Message), maxMessageRunes)
-	} else {
-		e.Message = apierr.Snippet(body)
-	}
-	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
-	}
-	e.Message = a.scrub(e.Message, token)
-	if req.path == "/auth" {
-		e.Message = scrubValue(e.Message, a.username)
+		e.Message = hreq.Secrets.Clean(msg, maxMessageRunes)
+		if e.Message == "" {
+			e.Message = http.StatusText(resp.Status)
+		}
 	}
 	return e
 }
-
-// scrub removes the password and the given token (and the cached one) from a text that is about to
-// leave the client, in case a server or proxy echoed them back.
-func (a *API) scrub(s, token string) string {
-	s = scrubValue(s, a.password)
-	s = scrubValue(s, token)
-	if cur := a.auth.peek(); cur != token {
-		s = scrubValue(s, cur)
-	}
-	return s
-}
-
-func scrubValue(s, secret string) string {
-	if secret == "" || !strings.Contains(s, secret) {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, redacted)
-}
-
-// scrubErr keeps err (and its chain) unless its text contains a secret.
-func (a *API) scrubErr(err error, token string) error {
-	msg := err.Error()
-	if clean := a.scrub(msg, token); clean != msg {
-		return &scrubbedError{msg: clean, err: err}
-	}
-	return err
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-
-// Unwrap keeps errors.Is(err, context.DeadlineExceeded) and similar checks working.
-func (e *scrubbedError) Unwrap() error { return e.err }

@@ -191,8 +191,9 @@ type Worker struct {
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
 	CodecServer   CodecServer
-	// HealthAddress serves /healthz; Off in the environment (empty here) turns it off. Loopback
-	// by default: an orchestrator probing from outside the container sets e.g. "0.0.0.0:8080".
+	Log           Log
+	// HealthAddress serves /healthz and /readyz; Off in the environment (empty here) turns it off.
+	// Loopback by default: an orchestrator probing from outside the container sets e.g. "0.0.0.0:8080".
 	HealthAddress string `env:"HEALTH_ADDRESS" envDefault:"127.0.0.1:8080"`
 	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
 	// turns it off. Loopback by default, like HealthAddress.
@@ -218,7 +219,7 @@ func LoadWorker() (Worker, error) {
 	// one snapshot, because secrets are unset from the process environment once read.
 	environ := env.ToMap(os.Environ())
 	var c Worker
-	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c.CodecServer, &c} {
+	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c.CodecServer, &c.Log, &c} {
 		if err := parse(part, environ); err != nil {
 			return Worker{}, err
 		}
@@ -276,8 +277,15 @@ func parse(v any, environ map[string]string) error {
 }
 
 func (c Worker) validate() error {
-	if err := c.Temporal.validate(); err != nil {
-		return err
+	for _, err := range []error{
+		c.Temporal.validate(),
+		checkBaseURL("HUBSPOT_BASE_URL", c.HubSpot.BaseURL),
+		checkBaseURL("CLIENTSUCCESS_BASE_URL", c.ClientSuccess.BaseURL),
+		c.Log.validate(),
+	} {
+		if err != nil {
+			return err
+		}
 	}
 	switch c.HubSpot.APIFamily {
 	case "2026-03", "v3":

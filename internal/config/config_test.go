@@ -65,6 +65,15 @@ func TestLoadWorkerNamesWhatIsWrong(t *testing.T) {
 		{"unknown client source", "CLIENT_SOURCE", "tickets"},
 		{"client status property with spaces", "HUBSPOT_CLIENT_STATUS_PROPERTY", "cs_status "},
 		{"companies without a company checkbox", "CLIENT_SOURCE", "companies"},
+		{"base URL without a scheme", "HUBSPOT_BASE_URL", "127.0.0.1:8081"},
+		{"base URL host:port only", "HUBSPOT_BASE_URL", "localhost:8081"},
+		{"plain http to another host", "HUBSPOT_BASE_URL", "http://fakes:8081"},
+		{"plain http to a private address", "CLIENTSUCCESS_BASE_URL", "http://10.0.0.5/v1"},
+		{"base URL with credentials", "CLIENTSUCCESS_BASE_URL", "https://u:pw-secret@api.clientsuccess.com/v1"},
+		{"unparsable base URL with credentials", "CLIENTSUCCESS_BASE_URL", "https://u:pw-secret@%zz/v1"},
+		{"base URL with a query", "CLIENTSUCCESS_BASE_URL", "https://api.clientsuccess.com/v1?x=1"},
+		{"unknown log level", "LOG_LEVEL", "loud"},
+		{"unknown log format", "LOG_FORMAT", "xml"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			setEnv(t, complete)
@@ -262,4 +271,35 @@ func TestRemovedSecretsStayInProcEnviron(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 	require.Contains(t, string(out), `getenv="" proc-environ-holds-it=true read-error=<nil>`)
+}
+
+func TestBaseURLsHTTPSOrLoopback(t *testing.T) {
+	for _, u := range []string{"https://api.hubapi.com", "https://proxy.internal:8443/hubspot", "http://127.0.0.1:8081",
+		"http://127.5.5.5:1", "http://localhost:8082/v1", "http://[::1]:8082/v1", "http://LOCALHOST"} {
+		require.NoError(t, checkBaseURL("HUBSPOT_BASE_URL", u), u)
+	}
+}
+
+func TestLogSettings(t *testing.T) {
+	setEnv(t, complete)
+	c, err := LoadWorker()
+	require.NoError(t, err)
+	require.Equal(t, Log{Level: "info", Format: "json"}, c.Log)
+	require.False(t, c.Log.Debug())
+	t.Setenv("LOG_LEVEL", "DEBUG")
+	t.Setenv("LOG_FORMAT", "text")
+	l, err := LoadLog()
+	require.NoError(t, err)
+	require.True(t, l.Debug())
+	require.Equal(t, "text", l.Format)
+}
+
+func TestLoadHealthAddress(t *testing.T) {
+	t.Setenv("HEALTH_ADDRESS", "")
+	os.Unsetenv("HEALTH_ADDRESS")
+	require.Equal(t, "127.0.0.1:8080", LoadHealthAddress(), "the worker's default, without any credential set")
+	t.Setenv("HEALTH_ADDRESS", "127.0.0.1:9999")
+	require.Equal(t, "127.0.0.1:9999", LoadHealthAddress())
+	t.Setenv("HEALTH_ADDRESS", "OFF")
+	require.Equal(t, "", LoadHealthAddress())
 }

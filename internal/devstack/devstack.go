@@ -21,6 +21,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/cssync/cssync/internal/config"
+	"github.com/cssync/cssync/internal/example"
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/visibility"
@@ -64,6 +65,8 @@ func startFakes(hsOpts hubspotfake.Options, csOpts csfake.Options, wrap func(sys
 	hsOpts.Token = FakeHubSpotToken
 	csOpts.Username, csOpts.Password = FakeCSUsername, FakeCSPassword
 	hs, cs := hubspotfake.New(hsOpts), csfake.New(csOpts)
+	// A portal set up for the sync has its two contact properties, whatever records come later.
+	hs.Seed(hubspotfake.Fixture{Properties: example.HubSpot().Properties})
 	var hsH, csH http.Handler = hs, cs
 	if wrap != nil {
 		hsH, csH = wrap("HubSpot", hs), wrap("ClientSuccess", cs)
@@ -209,7 +212,7 @@ func StartDevServer(ctx context.Context, o DevServerOptions) (*testsuite.DevServ
 		UIPort:       o.UIPort,
 		DBFilename:   o.DBFile,
 		LogLevel:     "error",
-		// The sync's custom search attributes; a real namespace needs them created once (README).
+		// The sync's custom search attributes; a real namespace needs them once (docs/configuration.md).
 		SearchAttributes: visibility.Empty(),
 		ClientOptions: &client.Options{
 			HostPort: o.Address,
@@ -256,20 +259,36 @@ func TemporalCLI() (string, error) {
 	}
 }
 
-// StartWorker runs the real worker wiring in this process until the returned stop is called.
+// StartWorker runs the real worker wiring in this process until the returned stop is called. It
+// returns once the worker polls, or with the preflight's problems when a setting is wrong.
 func StartWorker(ctx context.Context, cfg config.Worker, logger *slog.Logger) (stop func(), err error) {
 	if logger == nil {
 		logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
 	}
-	app := fx.New(workerapp.Options(cfg, logger))
+	var ready *workerapp.Readiness
+	app := fx.New(workerapp.Options(cfg, logger), fx.Populate(&ready))
 	if err := app.Start(ctx); err != nil {
 		return nil, fmt.Errorf("starting the worker: %w", err)
 	}
-	return func() {
+	stop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		_ = app.Stop(ctx)
-	}, nil
+	}
+	settle, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	select {
+	case <-ready.Settled():
+	case <-settle.Done():
+		_, why := ready.State()
+		stop()
+		return nil, fmt.Errorf("the worker did not start polling: %s", why)
+	}
+	if err := ready.Err(); err != nil {
+		stop()
+		return nil, fmt.Errorf("starting the worker: %w", err)
+	}
+	return stop, nil
 }
 
 // quietLogger keeps the dev server's client from logging into the demo's output.

@@ -84,7 +84,9 @@ type badInput struct {
 	moving bool
 	props  map[string]string // HubSpot contact 51 properties to set before the sync
 	setup  func(s *stack, ic *interceptor)
-	input  string // HubSpot contact id given to the workflow; default 51
+	// afterStart runs once the worker polls (its preflight has passed).
+	afterStart func(s *stack, ic *interceptor)
+	input      string // HubSpot contact id given to the workflow; default 51
 
 	want    syncplan.Outcome // the result's outcome, when the workflow completes
 	wantErr string           // the ApplicationError type, when the workflow fails
@@ -170,8 +172,12 @@ func badInputCases() []badInput {
 			ic.add(canned{system: "HubSpot", method: "GET", path: hsContactPath, times: 1, status: 401, contentType: jsonType,
 				body: `{"status":"error","message":"The OAuth token used to make this call expired 1 hour ago.","category":"EXPIRED_AUTHENTICATION"}`})
 		}, wantErr: "HubSpot.auth"},
-		{name: "HubSpot wrong token at start", setup: func(s *stack, _ *interceptor) { s.cfg.HubSpot.Token = "pat-na1-wrong-secret-token" },
-			wantErr: "HubSpot.auth"},
+		// A wrong token at start stops the worker before it polls (TestWrongSettingsStopTheWorker);
+		// one revoked while it runs fails the sync, not retried.
+		{name: "HubSpot token revoked while running", afterStart: func(_ *stack, ic *interceptor) {
+			ic.add(canned{system: "HubSpot", method: "GET", path: hsContactPath, times: 5, status: 401, contentType: jsonType,
+				body: `{"status":"error","message":"Authentication credentials not found.","category":"INVALID_AUTHENTICATION"}`})
+		}, wantErr: "HubSpot.auth"},
 		{name: "ClientSuccess HTML maintenance page 503", setup: func(_ *stack, ic *interceptor) {
 			ic.add(canned{system: "ClientSuccess", method: "GET", path: "/v1/clients", times: 2, status: 503, contentType: htmlType, body: htmlPage})
 		}, want: syncplan.Created, wantOn: example.FirstClientID},
@@ -216,8 +222,13 @@ func badInputCases() []badInput {
 			check: func(t *testing.T, s *stack, _ workflows.SyncContactResult, _ error) {
 				require.Equal(t, 2, s.fakes.ClientSuccess.Logins(), "logged in again once")
 			}},
-		{name: "ClientSuccess wrong password at start", setup: func(s *stack, _ *interceptor) { s.cfg.ClientSuccess.Password = "wrong-secret-password" },
-			wantErr: "ClientSuccess.auth"},
+		// A wrong password at start stops the worker before it polls (TestWrongSettingsStopTheWorker);
+		// one changed while it runs fails the sync, not retried.
+		{name: "ClientSuccess password changed while running", afterStart: func(s *stack, ic *interceptor) {
+			s.fakes.ClientSuccess.ExpireTokens()
+			ic.add(canned{system: "ClientSuccess", method: "POST", path: "/v1/auth", times: 5, status: 401, contentType: jsonType,
+				body: `{"code":"Unauthorized","message":""}`})
+		}, wantErr: "ClientSuccess.auth"},
 	}
 }
 
@@ -245,6 +256,9 @@ func TestBadInputCorpus(t *testing.T) {
 			}
 			if !c.moving {
 				s.startWorker()
+			}
+			if c.afterStart != nil {
+				c.afterStart(s, ic)
 			}
 			id := example.ContactID
 			if c.input != "" {

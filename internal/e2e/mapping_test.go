@@ -241,7 +241,7 @@ func TestBadMappingFileStopsTheWorker(t *testing.T) {
 				stop()
 				t.Fatal("the worker started on a bad mapping file")
 			}
-			assert.Contains(t, err.Error(), "FIELD_MAPPING_FILE "+path)
+			assert.Contains(t, err.Error(), "FIELD_MAPPING_FILE: "+path+": ")
 			assert.Contains(t, err.Error(), c.want)
 		})
 	}

@@ -56,7 +56,7 @@ type wireAssociationBatchResult struct {
 func (c *Client) ListAssociations(ctx context.Context, fromType, id, toType, after string) (assocs []Association, nextAfter string, err error) {
 	path := c.assocListPath + "/" + escape(fromType) + "/" + escape(id) + "/associations/" + escape(toType)
 	if fromType == "" || id == "" || toType == "" {
-		return nil, "", invalid(http.MethodGet, path, "object types and id are required")
+		return nil, "", c.invalid(http.MethodGet, path, "object types and id are required")
 	}
 	q := url.Values{"limit": {fmt.Sprint(associationPageSize)}}
 	if after != "" {
@@ -79,7 +79,7 @@ func (c *Client) ListAssociations(ctx context.Context, fromType, id, toType, aft
 func (c *Client) BatchReadAssociations(ctx context.Context, fromType, toType string, ids []string) (map[string][]Association, error) {
 	path := c.assocBatchPath + "/" + escape(fromType) + "/" + escape(toType) + "/batch/read"
 	if fromType == "" || toType == "" {
-		return nil, invalid(http.MethodPost, path, "object types are required")
+		return nil, c.invalid(http.MethodPost, path, "object types are required")
 	}
 	ids = uniqueIDs(ids)
 	out := make(map[string][]Association, len(ids))

@@ -8,11 +8,7 @@
 package hubspot
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -21,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/httpcore"
 )
 
 // System is the apierr.Error System of every error this client returns.
@@ -30,11 +27,8 @@ const System = "HubSpot"
 const (
 	DefaultBaseURL    = "https://api.hubapi.com"
 	DefaultPathFamily = "2026-03"
-	DefaultTimeout    = 30 * time.Second
+	DefaultTimeout    = httpcore.DefaultTimeout
 )
-
-// maxBodyBytes bounds how much of one response is read, so a huge body cannot exhaust memory.
-const maxBodyBytes = 10 << 20
 
 // Config configures a Client. Only Token is required.
 type Config struct {
@@ -47,7 +41,8 @@ type Config struct {
 	// /crm/properties/2026-03/…, /crm/associations/2026-03/…) or "v3" (/crm/v3/objects/…,
 	// /crm/v3/properties/…, /crm/v4/…). Any other value is used as the date of a date-versioned family.
 	PathFamily string
-	// HTTPClient sends the requests; default &http.Client{Timeout: 30 * time.Second}.
+	// HTTPClient sends the requests; default &http.Client{Timeout: 30 * time.Second}. Redirects
+	// are never followed, whatever its policy: a 3xx is an apierr.Redirect error.
 	HTTPClient *http.Client
 	// Limiter, when set, is waited on before every call.
 	Limiter *rate.Limiter
@@ -59,12 +54,10 @@ type Config struct {
 
 // Client calls HubSpot's CRM API. It holds no mutable state and is safe for concurrent use.
 type Client struct {
-	base          string
+	core          *httpcore.Client
 	token         string
-	http          *http.Client
-	limiter       *rate.Limiter
+	secrets       httpcore.Secrets
 	searchLimiter *rate.Limiter
-	onWait        func(time.Duration)
 
 	objectsPath    string // …/objects: objects and search
 	propertiesPath string // …/properties
@@ -74,19 +67,18 @@ type Client struct {
 
 // New returns a client for cfg, applying the documented defaults.
 func New(cfg Config) *Client {
+	base := cfg.BaseURL
+	if strings.TrimRight(base, "/") == "" {
+		base = DefaultBaseURL
+	}
 	c := &Client{
-		base:          strings.TrimRight(cfg.BaseURL, "/"),
+		core: httpcore.New(httpcore.Config{
+			System: System, BaseURL: base, HTTPClient: cfg.HTTPClient,
+			Limiter: cfg.Limiter, OnLimiterWait: cfg.OnLimiterWait,
+		}),
 		token:         cfg.Token,
-		http:          cfg.HTTPClient,
-		limiter:       cfg.Limiter,
+		secrets:       httpcore.Secrets{cfg.Token},
 		searchLimiter: cfg.SearchLimiter,
-		onWait:        cfg.OnLimiterWait,
-	}
-	if c.base == "" {
-		c.base = DefaultBaseURL
-	}
-	if c.http == nil {
-		c.http = &http.Client{Timeout: DefaultTimeout}
 	}
 	family := strings.Trim(cfg.PathFamily, "/ ")
 	if family == "" {
@@ -113,122 +105,47 @@ type request struct {
 	search bool // also waits on the search limiter; 429s default to the secondly policy
 }
 
+// exchange is req for the shared HTTP core, with HubSpot's authorization.
+func (c *Client) exchange(req request) httpcore.Request {
+	r := httpcore.Request{
+		Method: req.method, Path: req.path, Query: req.query, Body: req.body,
+		Header:  http.Header{"Authorization": {"Bearer " + c.token}},
+		Secrets: c.secrets,
+	}
+	if req.search && c.searchLimiter != nil {
+		r.Limiters = []*rate.Limiter{c.searchLimiter}
+	}
+	return r
+}
+
 // do sends req and decodes a 2xx JSON answer into out (nil discards it). It returns the status
 // code of the answer, including for errors, or 0 when there was none.
 func (c *Client) do(ctx context.Context, req request, out any) (int, error) {
-	if err := c.wait(ctx, req.search); err != nil {
-		return 0, fmt.Errorf("%s %s %s: waiting for the rate limiter: %w", System, req.method, req.path, err)
-	}
-	var body io.Reader
-	if req.body != nil {
-		b, err := json.Marshal(req.body)
-		if err != nil {
-			return 0, fmt.Errorf("%s %s %s: encoding the request: %w", System, req.method, req.path, err)
-		}
-		body = bytes.NewReader(b)
-	}
-	u := c.base + req.path
-	if len(req.query) > 0 {
-		u += "?" + req.query.Encode()
-	}
-	hreq, err := http.NewRequestWithContext(ctx, req.method, u, body)
+	hreq := c.exchange(req)
+	resp, err := c.core.Do(ctx, hreq)
 	if err != nil {
-		return 0, fmt.Errorf("%s %s %s: building the request: %w", System, req.method, req.path, err)
+		return 0, err
 	}
-	hreq.Header.Set("Authorization", "Bearer "+c.token)
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", "cssync")
-	if body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s %s: %w", System, req.method, req.path, c.scrubErr(err))
-	}
-	defer resp.Body.Close()
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
-	tooBig := len(data) > maxBodyBytes
-	if tooBig {
-		data = data[:maxBodyBytes]
-		// Drain a little more so the connection can be reused when the rest is small; give up otherwise.
-		_, _ = io.CopyN(io.Discard, resp.Body, 64<<10)
-	}
-
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, c.apiError(req, resp, data)
-	}
-	if readErr != nil {
-		// The answer was cut off in transit: a network failure, not HubSpot's doing.
-		return resp.StatusCode, fmt.Errorf("%s %s %s: reading the response: %w", System, req.method, req.path, readErr)
-	}
-	if tooBig {
-		return resp.StatusCode, c.decodeError(req, resp.StatusCode, fmt.Sprintf("response body exceeds %d bytes", maxBodyBytes))
+	if !resp.OK() {
+		return resp.Status, c.apiError(req, hreq, resp)
 	}
 	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return resp.StatusCode, c.decodeError(req, resp.StatusCode, "decoding the response: "+err.Error()+": "+apierr.Snippet(data))
+		if err := c.core.Decode(hreq, resp, out); err != nil {
+			return resp.Status, err
 		}
 	}
-	return resp.StatusCode, nil
-}
-
-func (c *Client) wait(ctx context.Context, search bool) error {
-	if c.onWait != nil {
-		start := time.Now()
-		defer func() { c.onWait(time.Since(start)) }()
-	}
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return err
-		}
-	}
-	if search && c.searchLimiter != nil {
-		if err := c.searchLimiter.Wait(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
+	return resp.Status, nil
 }
 
 // decodeError is a 2xx answer that could not be understood.
 func (c *Client) decodeError(req request, status int, msg string) *apierr.Error {
-	return &apierr.Error{
-		System: System, Kind: apierr.Decode, StatusCode: status,
-		Method: req.method, Path: req.path, Message: c.scrub(msg),
-	}
+	return c.core.DecodeError(c.exchange(req), status, msg)
 }
 
 // invalid is a call refused before it was sent, because its arguments cannot be right.
-func invalid(method, path, msg string) *apierr.Error {
-	return &apierr.Error{System: System, Kind: apierr.Validation, Method: method, Path: path, Message: msg}
+func (c *Client) invalid(method, path, msg string) *apierr.Error {
+	return c.core.Invalid(method, path, msg)
 }
-
-// scrub removes the token from a text that is about to leave the client, in case a server or
-// proxy echoed it back.
-func (c *Client) scrub(s string) string {
-	if c.token == "" || !strings.Contains(s, c.token) {
-		return s
-	}
-	return strings.ReplaceAll(s, c.token, "[REDACTED]")
-}
-
-// scrubErr keeps err (and its chain) unless its text contains the token.
-func (c *Client) scrubErr(err error) error {
-	if c.token == "" || !strings.Contains(err.Error(), c.token) {
-		return err
-	}
-	return &scrubbedError{msg: c.scrub(err.Error()), err: err}
-}
-
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-
-// Unwrap keeps errors.Is(err, context.DeadlineExceeded) and similar checks working.
-func (e *scrubbedError) Unwrap() error { return e.err }
 
 // escape escapes one path segment.
 func escape(s string) string { return url.PathEscape(s) }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cssync/cssync/internal/apierr"
+	"github.com/cssync/cssync/internal/httpcore"
 )
 
 // HubSpot's rate-limit policy names, as given in 429 bodies.
@@ -84,44 +85,31 @@ type propertyValidation struct {
 	Name    string `json:"name"`
 }
 
-// apiError turns a non-2xx answer into an *apierr.Error. It never fails, whatever the body.
-func (c *Client) apiError(req request, resp *http.Response, body []byte) *apierr.Error {
-	e := &apierr.Error{
-		System:        System,
-		Kind:          apierr.KindForStatus(resp.StatusCode),
-		StatusCode:    resp.StatusCode,
-		Method:        req.method,
-		Path:          req.path,
-		CorrelationID: resp.Header.Get("X-HubSpot-Correlation-Id"),
-	}
-	if e.Kind == "" {
-		// An unexpected non-2xx (a stray redirect or 1xx): nothing to learn from it; try later.
-		e.Kind = apierr.Server
-	}
-
+// apiError turns a non-2xx answer into an *apierr.Error. It never fails, whatever the body. The
+// body reached it scrubbed of the token, and every text is scrubbed again before it is clipped.
+func (c *Client) apiError(req request, hreq httpcore.Request, resp *httpcore.Response) *apierr.Error {
+	e := c.core.Error(hreq, resp)
+	e.CorrelationID = resp.Header.Get("X-HubSpot-Correlation-Id")
 	var env envelope
-	if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
-		e.Message = apierr.Clip(strings.TrimSpace(env.Message), maxMessageRunes)
+	if trimmed := bytes.TrimSpace(resp.Body); len(trimmed) > 0 && trimmed[0] == '{' && json.Unmarshal(trimmed, &env) == nil {
+		e.Message = c.secrets.Clean(env.Message, maxMessageRunes)
 		e.Category = env.Category
 		if env.CorrelationID != "" {
 			e.CorrelationID = env.CorrelationID
 		}
 		e.Policy = env.PolicyName
-		e.Details = details(env)
-	} else {
-		e.Message = apierr.Snippet(body)
-	}
-	if e.Message == "" {
-		e.Message = http.StatusText(resp.StatusCode)
+		e.Details = c.details(env)
+		if e.Message == "" {
+			e.Message = http.StatusText(resp.Status)
+		}
 	}
 
-	if resp.StatusCode == http.StatusTooManyRequests && e.Policy == "" {
+	if resp.Status == http.StatusTooManyRequests && e.Policy == "" {
 		e.Policy = policyFromMessage(e.Message)
 	}
-	e.RetryAfter = apierr.RetryAfterHeader(resp.Header.Get("Retry-After"))
 	if e.RetryAfter == 0 {
 		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
+		case resp.Status == http.StatusTooManyRequests:
 			switch {
 			case e.Policy == PolicyDaily:
 				// Not worth retrying within the run; Retryable() says so.
@@ -130,21 +118,16 @@ func (c *Client) apiError(req request, resp *http.Response, body []byte) *apierr
 			default:
 				e.RetryAfter = tenSecRetryAfter
 			}
-		case resp.StatusCode == http.StatusLocked:
+		case resp.Status == http.StatusLocked:
 			e.RetryAfter = lockedRetryAfter
 		}
-	}
-
-	e.Message = c.scrub(e.Message)
-	for i := range e.Details {
-		e.Details[i] = c.scrub(e.Details[i])
 	}
 	return e
 }
 
 // details lists the individual problems of a validation answer: the property values HubSpot
 // embeds in its message or, failing those, the entries of its errors list.
-func details(env envelope) []string {
+func (c *Client) details(env envelope) []string {
 	var out []string
 	if i := strings.Index(env.Message, "[{"); i >= 0 {
 		var list []propertyValidation
@@ -157,7 +140,7 @@ func details(env envelope) []string {
 				if p.Error != "" {
 					d += " (" + p.Error + ")"
 				}
-				out = append(out, apierr.Clip(d, maxMessageRunes))
+				out = append(out, c.secrets.Clean(d, maxMessageRunes))
 			}
 		}
 	}
@@ -173,7 +156,7 @@ func details(env envelope) []string {
 			d += " (" + ed.Code + ")"
 		}
 		if strings.TrimSpace(d) != "" {
-			out = append(out, apierr.Clip(d, maxMessageRunes))
+			out = append(out, c.secrets.Clean(d, maxMessageRunes))
 		}
 	}
 	return out

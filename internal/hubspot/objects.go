@@ -97,7 +97,7 @@ func (c *Client) GetObjectIncludingArchived(ctx context.Context, objectType, id 
 func (c *Client) getObject(ctx context.Context, objectType, id string, properties []string, archived bool) (*Object, error) {
 	path := c.objectsPath + "/" + escape(objectType) + "/" + escape(id)
 	if objectType == "" || id == "" {
-		return nil, invalid(http.MethodGet, path, "object type and id are required")
+		return nil, c.invalid(http.MethodGet, path, "object type and id are required")
 	}
 	q := url.Values{}
 	if len(properties) > 0 {
@@ -123,7 +123,7 @@ func (c *Client) getObject(ctx context.Context, objectType, id string, propertie
 func (c *Client) BatchReadObjects(ctx context.Context, objectType string, ids, properties []string) (found []Object, missing []string, err error) {
 	path := c.objectsPath + "/" + escape(objectType) + "/batch/read"
 	if objectType == "" {
-		return nil, nil, invalid(http.MethodPost, path, "object type is required")
+		return nil, nil, c.invalid(http.MethodPost, path, "object type is required")
 	}
 	type body struct {
 		Properties []string  `json:"properties,omitempty"`
@@ -163,7 +163,7 @@ func (c *Client) BatchReadObjects(ctx context.Context, objectType string, ids, p
 func (c *Client) UpdateObject(ctx context.Context, objectType, id string, props map[string]string) (*Object, error) {
 	path := c.objectsPath + "/" + escape(objectType) + "/" + escape(id)
 	if objectType == "" || id == "" {
-		return nil, invalid(http.MethodPatch, path, "object type and id are required")
+		return nil, c.invalid(http.MethodPatch, path, "object type and id are required")
 	}
 	if props == nil {
 		props = map[string]string{}
@@ -182,12 +182,12 @@ func (c *Client) UpdateObject(ctx context.Context, objectType, id string, props 
 func (c *Client) BatchUpdateObjects(ctx context.Context, objectType string, inputs []BatchUpdateInput) error {
 	path := c.objectsPath + "/" + escape(objectType) + "/batch/update"
 	if objectType == "" {
-		return invalid(http.MethodPost, path, "object type is required")
+		return c.invalid(http.MethodPost, path, "object type is required")
 	}
 	batch := make([]BatchUpdateInput, len(inputs))
 	for i, in := range inputs {
 		if in.ID == "" {
-			return invalid(http.MethodPost, path, "every input needs an id")
+			return c.invalid(http.MethodPost, path, "every input needs an id")
 		}
 		if in.Properties == nil {
 			in.Properties = map[string]string{}
@@ -212,27 +212,20 @@ func (c *Client) BatchUpdateObjects(ctx context.Context, objectType string, inpu
 // batchError reports the errors of a 207 answer that are real failures. When all of them are
 // "not found", the kind is NotFound and the details list the ids.
 func (c *Client) batchError(req request, status int, errs []errorDetail) *apierr.Error {
-	e := &apierr.Error{
-		System: System, Kind: apierr.NotFound, StatusCode: status,
-		Method: req.method, Path: req.path,
-		Category: errs[0].Category, Message: apierr.Clip(strings.TrimSpace(errs[0].Message), maxMessageRunes),
-	}
+	e := c.core.Fail(c.exchange(req), apierr.NotFound, status, c.secrets.Clean(errs[0].Message, maxMessageRunes))
+	e.Category = errs[0].Category
 	for _, d := range errs {
 		if d.Category != "OBJECT_NOT_FOUND" {
-			e.Kind, e.Category, e.Message = apierr.Validation, d.Category, apierr.Clip(strings.TrimSpace(d.Message), maxMessageRunes)
+			e.Kind, e.Category, e.Message = apierr.Validation, d.Category, c.secrets.Clean(d.Message, maxMessageRunes)
 		}
 		detail := d.Message
 		if ids := d.contextValues("ids"); len(ids) > 0 {
 			detail = strings.Join(ids, ", ") + ": " + detail
 		}
-		e.Details = append(e.Details, apierr.Clip(detail, maxMessageRunes))
+		e.Details = append(e.Details, c.secrets.Clean(detail, maxMessageRunes))
 	}
 	if len(errs) > 1 {
 		e.Message += " (and more)"
-	}
-	e.Message = c.scrub(e.Message)
-	for i := range e.Details {
-		e.Details[i] = c.scrub(e.Details[i])
 	}
 	return e
 }

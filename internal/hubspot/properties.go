@@ -49,7 +49,7 @@ func (p Property) MultipleChoice() bool {
 func (c *Client) GetProperty(ctx context.Context, objectType, name string) (*Property, error) {
 	path := c.propertiesPath + "/" + escape(objectType) + "/" + escape(name)
 	if objectType == "" || name == "" {
-		return nil, invalid(http.MethodGet, path, "object type and property name are required")
+		return nil, c.invalid(http.MethodGet, path, "object type and property name are required")
 	}
 	var p Property
 	if _, err := c.do(ctx, request{method: http.MethodGet, path: path}, &p); err != nil {

@@ -75,7 +75,7 @@ func (p *wirePaging) after() string {
 func (c *Client) Search(ctx context.Context, objectType string, req SearchRequest) (*SearchPage, error) {
 	path := c.objectsPath + "/" + escape(objectType) + "/search"
 	if objectType == "" {
-		return nil, invalid(http.MethodPost, path, "object type is required")
+		return nil, c.invalid(http.MethodPost, path, "object type is required")
 	}
 	// A group without filters must be sent as [], not null.
 	groups := make([]FilterGroup, len(req.FilterGroups))
@@ -104,7 +104,7 @@ func (c *Client) Search(ctx context.Context, objectType string, req SearchReques
 // paging (no further results), so a full last page costs no extra, empty call.
 func (c *Client) SearchAfterID(ctx context.Context, objectType string, groups []FilterGroup, properties []string, afterID string, limit int) (results []Object, next string, err error) {
 	if limit < 1 || limit > MaxSearchLimit {
-		return nil, "", invalid(http.MethodPost, c.objectsPath+"/"+escape(objectType)+"/search",
+		return nil, "", c.invalid(http.MethodPost, c.objectsPath+"/"+escape(objectType)+"/search",
 			fmt.Sprintf("limit must be between 1 and %d, got %d", MaxSearchLimit, limit))
 	}
 	req := SearchRequest{

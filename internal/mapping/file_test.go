@@ -138,27 +138,36 @@ func TestCheckDefinitions(t *testing.T) {
 	}
 }
 
-// The README documents the built-in mapping as a file; that file must be the built-in mapping.
-func TestREADMEDocumentsTheDefault(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+// mappingPage is docs/mapping.md from its title on.
+func mappingPage(t *testing.T) string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "docs", "mapping.md"))
 	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(raw), "## Field mapping")
+	_, section, ok := strings.Cut(string(raw), "# Field mapping")
 	require.True(t, ok)
-	_, block, ok := strings.Cut(section, "```yaml\n")
+	return section
+}
+
+// docs/mapping.md documents the built-in mapping as a file, and docker-compose.yml mounts
+// deploy/mapping.yaml as its copy: both must be the built-in mapping.
+func TestDocumentedDefault(t *testing.T) {
+	_, block, ok := strings.Cut(mappingPage(t), "```yaml\n")
 	require.True(t, ok)
 	block, _, _ = strings.Cut(block, "```")
 	f, err := Parse([]byte(block))
 	require.NoError(t, err)
 	assert.Equal(t, Default(), f)
+
+	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "mapping.yaml"))
+	require.NoError(t, err)
+	f, err = Parse(raw)
+	require.NoError(t, err)
+	assert.Equal(t, Default(), f)
 }
 
-// The README's complete example is a valid, extended mapping.
-func TestREADMEExampleParses(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	require.NoError(t, err)
-	_, section, ok := strings.Cut(string(raw), "## Field mapping")
-	require.True(t, ok)
-	blocks := strings.Split(section, "```yaml\n")
+// The complete example of docs/mapping.md is a valid, extended mapping.
+func TestDocumentedExampleParses(t *testing.T) {
+	blocks := strings.Split(mappingPage(t), "```yaml\n")
 	require.GreaterOrEqual(t, len(blocks), 3)
 	block, _, _ := strings.Cut(blocks[2], "```")
 	f, err := Parse([]byte(block))

@@ -3,6 +3,7 @@ package workerapp
 import (
 	"bytes"
 	"crypto/tls"
+	"io"
 	"log/slog"
 	"net"
 	"sync"
@@ -67,7 +68,7 @@ func TestMTLSRefusalIsExplained(t *testing.T) {
 	srv := startGRPC(t, ca.MTLSServer(t, "127.0.0.1"))
 	dir := t.TempDir()
 	tc := config.Temporal{Address: srv.addr, Namespace: "default", TLSCAFile: testcerts.Write(t, dir, "ca.pem", ca.PEM)}
-	_, err := Dial(tc, NewLogger())
+	_, err := Dial(tc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.ErrorContains(t, err, "connecting to Temporal at "+srv.addr)
 	require.ErrorContains(t, err, "requires a client certificate (mTLS); set TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE")
 	require.Empty(t, srv.authorizations(), "no call got past the handshake")
@@ -75,12 +76,12 @@ func TestMTLSRefusalIsExplained(t *testing.T) {
 	stranger := testcerts.NewCA(t, "another CA").Client(t, "worker")
 	tc.TLSCertFile = testcerts.Write(t, dir, "cert.pem", stranger.CertPEM)
 	tc.TLSKeyFile = testcerts.Write(t, dir, "key.pem", stranger.KeyPEM)
-	_, err = Dial(tc, NewLogger())
+	_, err = Dial(tc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.ErrorContains(t, err, "refused the client certificate in TEMPORAL_TLS_CERT_FILE")
 
 	mine := ca.Client(t, "worker")
 	tc.TLSCertFile = testcerts.Write(t, dir, "cert.pem", mine.CertPEM)
 	tc.TLSKeyFile = testcerts.Write(t, dir, "key.pem", mine.KeyPEM)
-	_, err = Dial(tc, NewLogger())
+	_, err = Dial(tc, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.ErrorContains(t, err, "request unauthorized", "with a certificate the CA signed, the call reaches the server")
 }

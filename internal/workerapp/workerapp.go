@@ -3,11 +3,8 @@
 package workerapp
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"os"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -32,18 +29,28 @@ import (
 	"github.com/cssync/cssync/workflows"
 )
 
-// Options builds the whole worker graph from a configuration.
+// Options builds the whole worker graph from a configuration. Starting it serves the health,
+// metrics and codec endpoints at once, runs the preflight, and starts polling once it passes; a
+// misconfiguration shuts the app down with exit code 1 (see startPolling).
 func Options(cfg config.Worker, logger *slog.Logger) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg, logger),
-		fx.WithLogger(func() fxevent.Logger { return &fxevent.SlogLogger{Logger: logger.With("component", "fx")} }),
-		fx.Provide(newMetrics, newHubSpot, newClientSuccess, newMapping, newActivities, newTemporalClient, newWorker),
-		fx.Invoke(func(worker.Worker) {}, startHealth, startMetrics, startCodecServer),
+		fx.WithLogger(func() fxevent.Logger { return wiringLogger(cfg.Log, logger) }),
+		fx.Provide(newMetrics, newHubSpot, newClientSuccess, newMapping, newActivities, newTemporalClient, newWorker, newReadiness),
+		fx.Invoke(startHealth, startMetrics, startCodecServer, startPolling),
 	)
 }
 
-// NewLogger is the worker's structured JSON logger.
-func NewLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stderr, nil)) }
+// wiringLogger shows fx's dependency-injection events only with LOG_LEVEL=debug: they are
+// dozens of lines that say nothing to an operator.
+func wiringLogger(l config.Log, logger *slog.Logger) fxevent.Logger {
+	if !l.Debug() {
+		return fxevent.NopLogger
+	}
+	fxl := &fxevent.SlogLogger{Logger: logger.With("component", "fx")}
+	fxl.UseLogLevel(slog.LevelDebug)
+	return fxl
+}
 
 // The API clients are built once per process, so their limiters pace every activity of the worker
 // together: the APIs' limits are per account, not per call site.
@@ -98,10 +105,17 @@ func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API,
 	}
 }
 
+// newTemporalClient connects lazily: the preflight reports an unreachable Temporal by its
+// setting, and retries, instead of failing the whole start.
 func newTemporalClient(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger, m *Metrics) (client.Client, error) {
-	c, err := dial(cfg.Temporal, logger, sdktally.NewMetricsHandler(m.Scope))
+	opts, err := ClientOptions(cfg.Temporal, logger)
 	if err != nil {
 		return nil, err
+	}
+	opts.MetricsHandler = sdktally.NewMetricsHandler(m.Scope)
+	c, err := client.NewLazyClient(opts)
+	if err != nil {
+		return nil, fmt.Errorf("TEMPORAL_ADDRESS=%s: %w", cfg.Temporal.Address, err)
 	}
 	lc.Append(fx.StopHook(c.Close))
 	return c, nil
@@ -195,7 +209,7 @@ func startCodecServer(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) e
 	return nil
 }
 
-func newWorker(lc fx.Lifecycle, c client.Client, cfg config.Worker, acts *activities.Activities) worker.Worker {
+func newWorker(c client.Client, cfg config.Worker, acts *activities.Activities) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{
 		// In-flight activities get this long to finish on shutdown before they are abandoned
 		// to their retry policy.
@@ -204,10 +218,6 @@ func newWorker(lc fx.Lifecycle, c client.Client, cfg config.Worker, acts *activi
 		EnableSessionWorker: true,
 	})
 	Register(w, acts)
-	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error { return w.Start() },
-		OnStop:  func(context.Context) error { w.Stop(); return nil },
-	})
 	return w
 }
 
@@ -219,16 +229,6 @@ func Register(r worker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.SyncClients)
 	r.RegisterWorkflow(workflows.ScheduledSync)
 	r.RegisterActivity(acts)
-}
-
-// startHealth serves /healthz while the worker runs, so orchestrators can probe it.
-func startHealth(lc fx.Lifecycle, cfg config.Worker, logger *slog.Logger) {
-	if cfg.HealthAddress == "" {
-		return
-	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
-	serve(lc, logger, mux, noBody, "HEALTH_ADDRESS", cfg.HealthAddress, "health endpoint")
 }
 
 // NewActivities builds the activities and their API clients from a configuration, outside fx,
