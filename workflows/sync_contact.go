@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -81,12 +82,61 @@ type SyncContactResult struct {
 // and only then are its other records removed. Every step is an activity, so a crash at any point
 // resumes on replay; a failure, or a cancel, puts ClientSuccess back to one record of the contact
 // after looking at what actually landed.
+//
+// A ChangedSignal (a HubSpot webhook event) that reports a change made after the sync read HubSpot
+// makes it run once more, as a new run of the same workflow: however many such events arrive, one
+// more sync follows, and it reads the latest state.
 func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
 	workflow.SetCurrentDetails(ctx, "syncing HubSpot contact "+in.HubSpotContactID)
+	changes := workflow.GetSignalChannel(ctx, ChangedSignal)
 	s := &contactSync{ctx: ctx, in: in, res: SyncContactResult{HubSpotContactID: in.HubSpotContactID, DryRun: in.DryRun}}
+	readAt := workflow.Now(ctx)
 	err := s.run()
 	recordOutcome(ctx, s.res, err)
+	if again, merged := newerChanges(changes, readAt); again && !in.DryRun {
+		next := in
+		next.AlsoOwns = appendNew(in.AlsoOwns, merged...)
+		return s.res, workflow.NewContinueAsNewError(ctx, SyncContact, next)
+	}
 	return s.res, err
+}
+
+// ChangedSignal tells a contact's sync that HubSpot reported a change to the contact.
+const ChangedSignal = "hubspot-changed"
+
+// HubSpotChange is what a HubSpot event says about a contact.
+type HubSpotChange struct {
+	// OccurredAt is when HubSpot says the change happened.
+	OccurredAt time.Time `json:"occurredAt"`
+	// Event is its subscription type, e.g. "contact.propertyChange".
+	Event string `json:"event,omitempty"`
+	// MergedIDs are, for a contact.merge, the ids merged into this contact.
+	MergedIDs []string `json:"mergedIds,omitempty"`
+}
+
+// changeMargin is how far before its read a reported change still makes the sync run again:
+// HubSpot's clock and Temporal's are not the same clock.
+const changeMargin = 5 * time.Second
+
+// newerChanges takes every change reported so far and says whether one happened after the sync
+// read HubSpot (less the margin), with the merged ids any of them named.
+func newerChanges(changes workflow.ReceiveChannel, readAt time.Time) (again bool, merged []string) {
+	var c HubSpotChange
+	for changes.ReceiveAsync(&c) {
+		again = again || c.OccurredAt.After(readAt.Add(-changeMargin))
+		merged = appendNew(merged, c.MergedIDs...)
+	}
+	return again, merged
+}
+
+// appendNew appends the ids list does not hold yet.
+func appendNew(list []string, ids ...string) []string {
+	for _, id := range ids {
+		if !slices.Contains(list, id) {
+			list = append(list, id)
+		}
+	}
+	return list
 }
 
 // MoveUndone is the error type of a sync that put the contact back where it was after its move
@@ -116,7 +166,7 @@ func (s *contactSync) run() error {
 	}
 	s.owner = s.contact.Owner()
 	for _, id := range s.in.AlsoOwns {
-		if !s.owner.Owns(id) {
+		if !s.owner.Owns(id) && id != s.owner.ID {
 			s.owner.MergedIDs = append(s.owner.MergedIDs, id)
 		}
 	}

@@ -456,3 +456,37 @@ func (s *syncContactSuite) TestMoveWhoseNewRecordVanishedPutsTheOldOneBack() {
 	s.Equal(MoveUndone, appErr.Type())
 	s.Equal([]string{"9001/602"}, *records)
 }
+
+// A change HubSpot reports after the sync read the contact makes it run once more; changes from
+// before the read, and any number of later ones, do not make more than one more run.
+func (s *syncContactSuite) TestAChangeAfterTheReadMeansOneMoreSync() {
+	for name, tc := range map[string]struct {
+		occurred time.Duration // when the change happened, relative to the read
+		again    bool
+	}{
+		"an old change, delivered late": {-time.Minute, false},
+		"changes after the read":        {time.Minute, true},
+	} {
+		s.Run(name, func() {
+			s.SetupTest()
+			readAt := s.env.Now()
+			s.env.OnActivity(a.ReadContact, mock.Anything, "51").After(time.Second).Return(activities.Contact{ID: "51", Found: true}, nil).Once()
+			s.env.RegisterDelayedCallback(func() {
+				for range 3 {
+					s.env.SignalWorkflow(ChangedSignal, HubSpotChange{OccurredAt: readAt.Add(tc.occurred), Event: "contact.propertyChange", MergedIDs: []string{"17"}})
+				}
+			}, time.Millisecond)
+			s.env.ExecuteWorkflow(SyncContact, SyncContactInput{HubSpotContactID: "51"})
+			err := s.env.GetWorkflowError()
+			var can *workflow.ContinueAsNewError
+			s.Equal(tc.again, errors.As(err, &can), "%v", err)
+			if tc.again {
+				var next SyncContactInput
+				s.Require().NoError(converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+				s.Equal(SyncContactInput{HubSpotContactID: "51", AlsoOwns: []string{"17"}}, next, "a merge's ids travel to the next run")
+			} else {
+				s.NoError(err)
+			}
+		})
+	}
+}
