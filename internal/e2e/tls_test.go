@@ -179,8 +179,8 @@ func TestMTLSRequiredRefusesClientWithoutCertificate(t *testing.T) {
 
 	_, stderr, err := runStarter(t, s.cfg.Temporal, "contact", example.ContactID)
 	require.Error(t, err)
-	require.Contains(t, stderr, "starter: connecting to Temporal at "+proxy.addr)
-	require.Contains(t, stderr, refusal)
+	require.Contains(t, stderr, "starter: "+refusal, "the cause first")
+	require.Contains(t, stderr, "connecting to Temporal at "+proxy.addr)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -57,6 +57,15 @@ func Line(err error) string {
 		return ""
 	}
 	full := flatten(err.Error())
+	var d diagnosis
+	if errors.As(err, &d) {
+		// An error that explains itself is the cause, whatever it wraps.
+		context := strings.TrimSuffix(strings.TrimSpace(strings.Replace(full, flatten(d.Error()), "", 1)), ":")
+		if context == "" {
+			return d.Diagnosis()
+		}
+		return d.Diagnosis() + " — " + apierr.Clip(context, maxContextRunes)
+	}
 	root := err
 	for next := unwrapFirst(root); next != nil; next = unwrapFirst(root) {
 		root = next
@@ -94,6 +103,12 @@ func fromGRPC(err error) bool {
 		return true
 	}
 	return strings.HasPrefix(err.Error(), "rpc error:")
+}
+
+// diagnosis is an error that knows its own explanation (temporaltls diagnoses connection failures).
+type diagnosis interface {
+	error
+	Diagnosis() string
 }
 
 // unwrapFirst is errors.Unwrap, following the first of several wrapped errors.

@@ -62,3 +62,16 @@ func TestLoggerRendersErrorsOnOneLineCauseFirst(t *testing.T) {
 	New(config.Log{Level: "debug", Format: "text"}, &buf).Debug("wiring", "Error", errors.New("plain"))
 	assert.Equal(t, "level=DEBUG msg=wiring Error=plain", strings.TrimSpace(buf.String()[strings.Index(buf.String(), "level="):]))
 }
+
+type explainedErr struct{ err error }
+
+func (e explainedErr) Error() string     { return "TLS: set TEMPORAL_TLS_CA_FILE: " + e.err.Error() }
+func (e explainedErr) Unwrap() error     { return e.err }
+func (e explainedErr) Diagnosis() string { return "TLS: set TEMPORAL_TLS_CA_FILE" }
+
+// An error that explains itself comes first, however deep it sits and whatever it wraps.
+func TestLinePutsADiagnosisFirst(t *testing.T) {
+	err := fmt.Errorf("connecting to Temporal at h:7233: %w", explainedErr{errors.New("write: broken pipe")})
+	require.Equal(t, "TLS: set TEMPORAL_TLS_CA_FILE — connecting to Temporal at h:7233", Line(err))
+	require.Equal(t, "TLS: set TEMPORAL_TLS_CA_FILE", Line(explainedErr{errors.New("x")}))
+}

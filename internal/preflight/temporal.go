@@ -2,7 +2,9 @@ package preflight
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -12,7 +14,9 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/grpc/codes"
 
+	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/logging"
+	"github.com/cssync/cssync/internal/temporaltls"
 	"github.com/cssync/cssync/workflows"
 )
 
@@ -23,7 +27,7 @@ func checkTemporal(ctx context.Context, d Deps) Report {
 	t := d.Config.Temporal
 	_, err := d.Temporal.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: t.Namespace})
 	if err != nil {
-		return Report{Problems: []Problem{temporalProblem(err, t.Address, t.Namespace)}}
+		return Report{Problems: []Problem{connectionProblem(err, t)}}
 	}
 	list, err := d.Temporal.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: t.Namespace})
 	if code := serviceerror.ToStatus(err).Code(); code == codes.PermissionDenied || code == codes.Unimplemented {
@@ -62,6 +66,25 @@ func checkTemporal(ctx context.Context, d Deps) Report {
 	}
 	r.Notes = append(r.Notes, fmt.Sprintf("registered the search attributes %s on namespace %s", strings.Join(missing, ", "), t.Namespace))
 	return r
+}
+
+// connectionProblem is temporalProblem, unless the failure is a TLS misconfiguration the
+// connection settings explain (a certificate the server wants, a CA that does not match): that is
+// no passing unreachability to wait out, but a setting to change.
+func connectionProblem(err error, t config.Temporal) Problem {
+	p := temporalProblem(err, t.Address, t.Namespace)
+	if !p.Transient {
+		return p
+	}
+	tlsConfig, terr := temporaltls.Config(t, slog.New(slog.DiscardHandler))
+	if terr != nil {
+		return p
+	}
+	var d interface{ Diagnosis() string }
+	if errors.As(temporaltls.Explain(err, t, tlsConfig), &d) {
+		return Problem{"TEMPORAL_TLS", fmt.Sprintf("Temporal at %s: %s", t.Address, d.Diagnosis()), false}
+	}
+	return p
 }
 
 // temporalProblem says which setting a failed Temporal call points at.

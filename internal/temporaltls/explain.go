@@ -24,18 +24,30 @@ func Explain(err error, t config.Temporal, c *tls.Config) error {
 		return nil
 	}
 	if hint := explain(err.Error(), t); hint != "" {
-		return fmt.Errorf("%s: %w", hint, err)
+		return &diagnosed{hint: hint, err: err}
 	}
 	if c == nil {
 		return err
 	}
 	if perr := probe(t.Address, c); perr != nil {
 		if hint := explain(perr.Error(), t); hint != "" {
-			return fmt.Errorf("%s (%v): %w", hint, perr, err)
+			return &diagnosed{hint: fmt.Sprintf("%s (%v)", hint, perr), err: err}
 		}
 	}
 	return err
 }
+
+// diagnosed is a connection failure explained: the explanation names the problem and the setting
+// to change, and is what a log line shows first (see logging.Line); the original error stays in
+// the chain and in the text.
+type diagnosed struct {
+	hint string
+	err  error
+}
+
+func (d *diagnosed) Error() string     { return d.hint + ": " + d.err.Error() }
+func (d *diagnosed) Unwrap() error     { return d.err }
+func (d *diagnosed) Diagnosis() string { return d.hint }
 
 // probe makes one TLS connection to address and waits briefly for the server's first words: a
 // server that refuses the client's certificate sends its alert then.
@@ -84,7 +96,8 @@ func explain(msg string, t config.Temporal) string {
 		return "TLS: Temporal's certificate has expired or is not valid yet"
 	case has("first record does not look like a TLS handshake"):
 		return "TLS: Temporal does not speak TLS at " + t.Address + "; use its TLS port, or TEMPORAL_TLS=off for a plain connection"
-	case !t.UseTLS() && has("error reading server preface: EOF", "context deadline exceeded"):
+	case !t.UseTLS() && (has("error reading server preface: EOF", "context deadline exceeded") ||
+		has("error reading server preface") && has("connection reset by peer")):
 		return "no answer over a plain connection; if Temporal at " + t.Address + " expects TLS, set TEMPORAL_TLS=on (and TEMPORAL_TLS_CA_FILE)"
 	}
 	return ""

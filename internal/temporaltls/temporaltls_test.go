@@ -198,6 +198,8 @@ func TestExplainNamesTheProblemAndTheSetting(t *testing.T) {
 			config.Temporal{Address: "h:7233"}, "set TEMPORAL_TLS=on"},
 		{"TLS server hangs up on a plain client", `"error reading server preface: EOF"`,
 			config.Temporal{Address: "h:7233"}, "if Temporal at h:7233 expects TLS, set TEMPORAL_TLS=on"},
+		{"TLS server resets a plain client", `"error reading server preface: read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer"`,
+			config.Temporal{Address: "h:7233"}, "if Temporal at h:7233 expects TLS, set TEMPORAL_TLS=on"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cause := errors.New(grpcPrefix + c.msg)
