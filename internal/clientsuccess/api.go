@@ -21,8 +21,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/httpcore"
 )
@@ -47,7 +45,7 @@ type Config struct {
 	// are never followed, whatever its policy: a 3xx is an apierr.Redirect error.
 	HTTPClient *http.Client
 	// Limiter, when set, is waited on before every request (logins included).
-	Limiter *rate.Limiter
+	Limiter httpcore.Limiter
 	// OnLimiterWait, when set, is told how long each call waited for the limiter (for metrics).
 	OnLimiterWait func(time.Duration)
 }

@@ -130,8 +130,9 @@ type HubSpot struct {
 	SyncProperty string `env:"HUBSPOT_SYNC_PROPERTY" envDefault:"sync_w_clientsuccess_contact"`
 	// DealIDProperty is the contact property that holds the one associated deal id.
 	DealIDProperty string `env:"HUBSPOT_DEAL_ID_PROPERTY" envDefault:"associated_deal_id"`
-	// RequestsPerSecond paces every HubSpot call of this worker process. The default stays under
-	// the smallest private-app limit (100 per 10 s); Professional and Enterprise allow 190 per 10 s.
+	// RequestsPerSecond paces every HubSpot call of the task queue's workers together (or of this
+	// process: APIPacing). The default stays under the smallest private-app limit (100 per 10 s);
+	// Professional and Enterprise allow 190 per 10 s, the limit-increase add-on 250.
 	RequestsPerSecond float64 `env:"HUBSPOT_REQUESTS_PER_SECOND" envDefault:"9"`
 	// SearchRequestsPerSecond additionally paces search calls, which HubSpot limits to 5 per second.
 	SearchRequestsPerSecond float64 `env:"HUBSPOT_SEARCH_REQUESTS_PER_SECOND" envDefault:"4"`
@@ -177,8 +178,8 @@ type ClientSuccess struct {
 	Username string `env:"CLIENTSUCCESS_USERNAME,required,notEmpty"`
 	// Password is unset from the process environment once read (see LoadWorker).
 	Password string `env:"CLIENTSUCCESS_PASSWORD,required,notEmpty,unset"`
-	// RequestsPerSecond paces every ClientSuccess call of this worker process (no limit is
-	// published; ask ClientSuccess what your account tolerates).
+	// RequestsPerSecond paces every ClientSuccess call of the task queue's workers together (or of
+	// this process: APIPacing); no limit is published: ask ClientSuccess what your account tolerates.
 	RequestsPerSecond float64 `env:"CLIENTSUCCESS_REQUESTS_PER_SECOND" envDefault:"10"`
 	// ClientCacheTTL is how long this worker process remembers the client found for a deal, so a
 	// batch does not look it up once per contact; 0 turns the cache off.
@@ -198,10 +199,21 @@ type Worker struct {
 	// MetricsAddress serves Prometheus metrics at /metrics; Off in the environment (empty here)
 	// turns it off. Loopback by default, like HealthAddress.
 	MetricsAddress string `env:"METRICS_ADDRESS" envDefault:"127.0.0.1:9090"`
+	// APIPacing says whose calls the *_REQUESTS_PER_SECOND settings pace together: "task-queue"
+	// (every worker process on TEMPORAL_TASK_QUEUE, through a schedule held in Temporal: the
+	// APIs' limits are per account) or "process" (each worker process on its own).
+	APIPacing string `env:"API_PACING" envDefault:"task-queue"`
 	// FieldMappingFile is a YAML field mapping (see internal/mapping); empty means the built-in
 	// mapping. It is read, and checked against HubSpot and ClientSuccess, at start-up.
 	FieldMappingFile string `env:"FIELD_MAPPING_FILE"`
 }
+
+// PacingProcess is the API_PACING value that paces each worker process on its own.
+const PacingProcess = "process"
+
+// SharedPacing reports whether the workers of the task queue pace their API calls together
+// (API_PACING=task-queue, the default; empty counts as the default).
+func (c Worker) SharedPacing() bool { return c.APIPacing != PacingProcess }
 
 // Off is the address value that turns an endpoint off. An empty variable cannot: the
 // environment parser treats it as unset and applies the default.
@@ -286,6 +298,11 @@ func (c Worker) validate() error {
 		if err != nil {
 			return err
 		}
+	}
+	switch c.APIPacing {
+	case "task-queue", PacingProcess:
+	default:
+		return fmt.Errorf("configuration: API_PACING must be \"task-queue\" or \"process\", got %q", c.APIPacing)
 	}
 	switch c.HubSpot.APIFamily {
 	case "2026-03", "v3":

@@ -182,7 +182,7 @@ func Env(c config.Worker) []string {
 		"CLIENTSUCCESS_PASSWORD=" + c.ClientSuccess.Password,
 		fmt.Sprintf("HUBSPOT_REQUESTS_PER_SECOND=%g", c.HubSpot.RequestsPerSecond),
 		fmt.Sprintf("HUBSPOT_SEARCH_REQUESTS_PER_SECOND=%g", c.HubSpot.SearchRequestsPerSecond),
-		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond),
+		fmt.Sprintf("CLIENTSUCCESS_REQUESTS_PER_SECOND=%g", c.ClientSuccess.RequestsPerSecond), "API_PACING=" + c.APIPacing,
 		"CLIENTSUCCESS_CLIENT_CACHE_TTL=" + c.ClientSuccess.ClientCacheTTL.String(),
 		"HEALTH_ADDRESS=" + config.EnvAddress(c.HealthAddress), "METRICS_ADDRESS=" + config.EnvAddress(c.MetricsAddress),
 		"CODEC_SERVER_ADDRESS=" + config.EnvAddress(c.CodecServer.Address), "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,

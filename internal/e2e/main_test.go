@@ -27,6 +27,7 @@ import (
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/example"
+	"github.com/cssync/cssync/internal/pacing"
 	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/workflows"
 )
@@ -93,7 +94,10 @@ func newStackWrapped(t *testing.T, wrap func(system string, h http.Handler) http
 	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
 	// Workflow ids are per namespace: a sync this test leaves running (retrying against fakes that
 	// are gone) must not be joined by the next test's sync of the same contact.
-	t.Cleanup(func() { terminateOpen(devServer.Client(), queue) })
+	t.Cleanup(func() {
+		terminateOpen(devServer.Client(), queue)
+		terminateOpen(devServer.Client(), pacing.TaskQueue(queue))
+	})
 	return &stack{t: t, fakes: fakes, client: devServer.Client(), cfg: cfg, logs: &syncBuffer{}}
 }
 

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/cssync/cssync/internal/apierr"
 )
 
@@ -35,8 +33,8 @@ type Config struct {
 	// HTTPClient sends the requests; default a client with DefaultTimeout. Its redirect policy is
 	// replaced: redirects are never followed.
 	HTTPClient *http.Client
-	// Limiter, when set, is waited on before every request.
-	Limiter *rate.Limiter
+	// Limiter, when set, is waited on before every request that brings none of its own.
+	Limiter Limiter
 	// OnLimiterWait, when set, is told how long each request waited for its limiters.
 	OnLimiterWait func(time.Duration)
 }
@@ -47,7 +45,7 @@ type Client struct {
 	base     string
 	basePath string
 	http     *http.Client
-	limiter  *rate.Limiter
+	limiter  Limiter
 	onWait   func(time.Duration)
 }
 
@@ -80,8 +78,9 @@ type Request struct {
 	Query  url.Values
 	Body   any         // sent as JSON when non-nil
 	Header http.Header // the client's own headers, such as Authorization
-	// Limiters are waited on after the client's own, e.g. HubSpot's search limiter.
-	Limiters []*rate.Limiter
+	// Limiter, when set, is waited on instead of the client's own, e.g. HubSpot's search limiter
+	// (which holds the account's limit too, so a search takes its slots in both at once).
+	Limiter Limiter
 	// Secrets are the credentials this call carries or might be echoed: never in an error.
 	Secrets Secrets
 }
@@ -105,7 +104,7 @@ func (c *Client) Path(p string) string { return c.basePath + p }
 // a 3xx is an *apierr.Error of kind Redirect; a 2xx body over MaxBodyBytes is a Decode error.
 // Every other answer is returned for the API client to read.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
-	if err := c.wait(ctx, req.Limiters); err != nil {
+	if err := c.wait(ctx, req.Limiter); err != nil {
 		return nil, c.netError(req, "waiting for the rate limiter: ", err)
 	}
 	hreq, err := c.build(ctx, req)
@@ -169,20 +168,26 @@ func (c *Client) build(ctx context.Context, req Request) (*http.Request, error) 
 	return hreq, nil
 }
 
-// wait waits for the client's limiter and then the request's, reporting the total wait.
-func (c *Client) wait(ctx context.Context, extra []*rate.Limiter) error {
-	limiters := append([]*rate.Limiter{c.limiter}, extra...)
-	start, waited := time.Now(), false
-	for _, l := range limiters {
-		if l == nil {
-			continue
-		}
-		waited = true
-		if err := l.Wait(ctx); err != nil {
-			return err
-		}
+// Limiter is what a request waits on before it is sent: a *rate.Limiter, or a schedule shared
+// by every worker (internal/pacing).
+type Limiter interface {
+	Wait(ctx context.Context) error
+}
+
+// wait waits for the request's limiter, or else the client's, reporting how long.
+func (c *Client) wait(ctx context.Context, own Limiter) error {
+	l := c.limiter
+	if own != nil {
+		l = own
 	}
-	if waited && c.onWait != nil {
+	if l == nil {
+		return nil
+	}
+	start := time.Now()
+	if err := l.Wait(ctx); err != nil {
+		return err
+	}
+	if c.onWait != nil {
 		c.onWait(time.Since(start))
 	}
 	return nil

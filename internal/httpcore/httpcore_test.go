@@ -131,20 +131,23 @@ func TestLimitersAreWaitedOnAndReported(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{}`)) }))
 	defer srv.Close()
 	var waits []time.Duration
-	own, extra := rate.NewLimiter(rate.Inf, 1), rate.NewLimiter(rate.Every(time.Hour), 1)
+	own, instead := rate.NewLimiter(rate.Every(time.Hour), 2), rate.NewLimiter(rate.Every(time.Hour), 1)
 	record := func(d time.Duration) { waits = append(waits, d) }
 	c := httpcore.New(httpcore.Config{System: "Test", BaseURL: srv.URL, Limiter: own, OnLimiterWait: record})
 	req := get("/x")
-	req.Limiters = []*rate.Limiter{extra}
+	req.Limiter = instead
 	_, err := c.Do(context.Background(), req)
 	require.NoError(t, err)
 	require.Len(t, waits, 1)
+	assert.Equal(t, 2.0, own.Tokens(), "a request's own limiter replaces the client's")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err = c.Do(ctx, req) // the extra limiter has no token left for an hour
+	_, err = c.Do(ctx, req) // the request's limiter has no token left for an hour
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Test GET /x: waiting for the rate limiter")
+	_, err = c.Do(ctx, get("/x"))
+	require.NoError(t, err, "the client's limiter still has a token")
 }
 
 func TestOversizedAnswersAreDecodeErrors(t *testing.T) {

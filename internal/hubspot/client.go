@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/cssync/cssync/internal/apierr"
 	"github.com/cssync/cssync/internal/httpcore"
 )
@@ -44,10 +42,12 @@ type Config struct {
 	// HTTPClient sends the requests; default &http.Client{Timeout: 30 * time.Second}. Redirects
 	// are never followed, whatever its policy: a 3xx is an apierr.Redirect error.
 	HTTPClient *http.Client
-	// Limiter, when set, is waited on before every call.
-	Limiter *rate.Limiter
-	// SearchLimiter, when set, is waited on additionally before every search call.
-	SearchLimiter *rate.Limiter
+	// Limiter, when set, is waited on before every call but searches when SearchLimiter is set.
+	Limiter httpcore.Limiter
+	// SearchLimiter, when set, is waited on instead of Limiter before every search call. A search
+	// counts against the account's limit too, so it must hold both (pacing.All, or a shared
+	// schedule's limiter with both buckets).
+	SearchLimiter httpcore.Limiter
 	// OnLimiterWait, when set, is told how long each call waited for the limiters (for metrics).
 	OnLimiterWait func(time.Duration)
 }
@@ -57,7 +57,7 @@ type Client struct {
 	core          *httpcore.Client
 	token         string
 	secrets       httpcore.Secrets
-	searchLimiter *rate.Limiter
+	searchLimiter httpcore.Limiter
 
 	objectsPath    string // …/objects: objects and search
 	propertiesPath string // …/properties
@@ -102,7 +102,7 @@ type request struct {
 	path   string // escaped path below the base URL, without query
 	query  url.Values
 	body   any  // marshalled as JSON when non-nil
-	search bool // also waits on the search limiter; 429s default to the secondly policy
+	search bool // waits on the search limiter; 429s default to the secondly policy
 }
 
 // exchange is req for the shared HTTP core, with HubSpot's authorization.
@@ -113,7 +113,7 @@ func (c *Client) exchange(req request) httpcore.Request {
 		Secrets: c.secrets,
 	}
 	if req.search && c.searchLimiter != nil {
-		r.Limiters = []*rate.Limiter{c.searchLimiter}
+		r.Limiter = c.searchLimiter
 	}
 	return r
 }

@@ -77,7 +77,7 @@ func TestLimiterWaitsAreRecorded(t *testing.T) {
 	defer func() { _ = closeScope() }()
 	var cfg config.Worker
 	cfg.HubSpot.BaseURL, cfg.HubSpot.Token, cfg.HubSpot.RequestsPerSecond = api.URL, "t", 20
-	hs := newHubSpot(cfg, m)
+	hs := newHubSpot(cfg, m, newLimiters(cfg, nil))
 	for i := 0; i < 12; i++ { // burst 10, then paced: the last calls wait
 		_, err := hs.GetObject(context.Background(), "contacts", "1", nil)
 		require.Error(t, err, "the stub answers 404")

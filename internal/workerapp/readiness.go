@@ -95,7 +95,7 @@ func startHealth(lc fx.Lifecycle, cfg config.Worker, ready *Readiness, logger *s
 // passes, starts the worker's pollers. A misconfiguration leaves /readyz naming it and shuts the
 // app down with exit code 1; unreachable services are waited for, with nothing polled meanwhile.
 func startPolling(lc fx.Lifecycle, sd fx.Shutdowner, cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API,
-	tc client.Client, m mapping.File, w worker.Worker, ready *Readiness, logger *slog.Logger) {
+	tc client.Client, m mapping.File, w worker.Worker, pw *pacingWorker, ready *Readiness, logger *slog.Logger) {
 	deps := preflight.Deps{Config: cfg, HubSpot: hs, ClientSuccess: cs, Temporal: tc, Mapping: m}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -109,7 +109,7 @@ func startPolling(lc fx.Lifecycle, sd fx.Shutdowner, cfg config.Worker, hs *hubs
 					return // stopping before the preflight ended
 				}
 				if err == nil {
-					if err = w.Start(); err != nil {
+					if err = startWorkers(w, pw); err != nil {
 						err = fmt.Errorf("TEMPORAL_ADDRESS: the worker could not start polling: %s", logging.Line(err))
 						logger.Error(err.Error())
 					}
@@ -127,10 +127,24 @@ func startPolling(lc fx.Lifecycle, sd fx.Shutdowner, cfg config.Worker, hs *hubs
 			<-done
 			if polling.Load() {
 				w.Stop()
+				pw.stop()
 			}
 			return nil
 		},
 	})
+}
+
+// startWorkers starts the pacing worker, then the sync's: the sync's first calls reserve their
+// slots from the schedules the pacing worker runs.
+func startWorkers(w worker.Worker, pw *pacingWorker) error {
+	if err := pw.start(); err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		pw.stop()
+		return err
+	}
+	return nil
 }
 
 // Preflight runs the worker's preflight once with the clients the worker would use, starting
@@ -149,7 +163,8 @@ func Preflight(ctx context.Context, cfg config.Worker, logger *slog.Logger) (pre
 		return preflight.Report{}, err
 	}
 	defer tc.Close()
-	deps := preflight.Deps{Config: cfg, HubSpot: newHubSpot(cfg, nil), ClientSuccess: newClientSuccess(cfg, nil), Temporal: tc, Mapping: m}
+	l := newLimiters(cfg, nil)
+	deps := preflight.Deps{Config: cfg, HubSpot: newHubSpot(cfg, nil, l), ClientSuccess: newClientSuccess(cfg, nil, l), Temporal: tc, Mapping: m}
 	return preflight.Check(ctx, deps), nil
 }
 

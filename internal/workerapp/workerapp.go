@@ -15,7 +15,6 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxevent"
-	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
 
 	"github.com/cssync/cssync/activities"
@@ -36,7 +35,8 @@ func Options(cfg config.Worker, logger *slog.Logger) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg, logger),
 		fx.WithLogger(func() fxevent.Logger { return wiringLogger(cfg.Log, logger) }),
-		fx.Provide(newMetrics, newHubSpot, newClientSuccess, newMapping, newActivities, newTemporalClient, newWorker, newReadiness),
+		fx.Provide(newMetrics, newPacer, newLimiters, newPacingWorker, newHubSpot, newClientSuccess, newMapping, newActivities,
+			newTemporalClient, newWorker, newReadiness),
 		fx.Invoke(startHealth, startMetrics, startCodecServer, startPolling),
 	)
 }
@@ -53,32 +53,24 @@ func wiringLogger(l config.Log, logger *slog.Logger) fxevent.Logger {
 }
 
 // The API clients are built once per process, so their limiters pace every activity of the worker
-// together: the APIs' limits are per account, not per call site.
-func newHubSpot(cfg config.Worker, m *Metrics) *hubspot.Client {
+// together, and, with API_PACING=task-queue, every worker of the task queue (newLimiters).
+func newHubSpot(cfg config.Worker, m *Metrics, l limiters) *hubspot.Client {
 	return hubspot.New(hubspot.Config{
 		BaseURL: cfg.HubSpot.BaseURL, Token: cfg.HubSpot.Token, PathFamily: cfg.HubSpot.APIFamily,
 		HTTPClient:    instrumentedClient(m, hubspot.System),
-		Limiter:       limiter(cfg.HubSpot.RequestsPerSecond, 10),
-		SearchLimiter: limiter(cfg.HubSpot.SearchRequestsPerSecond, 1),
+		Limiter:       l.hubspot,
+		SearchLimiter: l.search,
 		OnLimiterWait: limiterWaits(m, hubspot.System),
 	})
 }
 
-func newClientSuccess(cfg config.Worker, m *Metrics) *clientsuccess.API {
+func newClientSuccess(cfg config.Worker, m *Metrics, l limiters) *clientsuccess.API {
 	return clientsuccess.New(clientsuccess.Config{
 		BaseURL: cfg.ClientSuccess.BaseURL, Username: cfg.ClientSuccess.Username, Password: cfg.ClientSuccess.Password,
 		HTTPClient:    instrumentedClient(m, clientsuccess.System),
-		Limiter:       limiter(cfg.ClientSuccess.RequestsPerSecond, 1),
+		Limiter:       l.clientSuccess,
 		OnLimiterWait: limiterWaits(m, clientsuccess.System),
 	})
-}
-
-// limiter paces calls at perSecond with the given burst; 0 means no pacing.
-func limiter(perSecond float64, burst int) *rate.Limiter {
-	if perSecond <= 0 {
-		return nil
-	}
-	return rate.NewLimiter(rate.Limit(perSecond), burst)
 }
 
 func newActivities(cfg config.Worker, hs *hubspot.Client, cs *clientsuccess.API, tc client.Client, m mapping.File) *activities.Activities {
@@ -235,5 +227,6 @@ func Register(r worker.Registry, acts *activities.Activities) {
 // for tools that call the steps directly (the benchmark's sequential baseline). It uses the
 // built-in field mapping.
 func NewActivities(cfg config.Worker) *activities.Activities {
-	return newActivities(cfg, newHubSpot(cfg, nil), newClientSuccess(cfg, nil), nil, mapping.Default())
+	l := newLimiters(cfg, nil)
+	return newActivities(cfg, newHubSpot(cfg, nil, l), newClientSuccess(cfg, nil, l), nil, mapping.Default())
 }
