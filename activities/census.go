@@ -97,7 +97,15 @@ const censusTTL = time.Hour
 type Censuses struct {
 	m        expiring[*census] // complete censuses
 	partials expiring[*census] // censuses being taken
+	// ListsInFlight is how many client lists a census makes at once; 0 means defaultListsInFlight.
+	ListsInFlight int
 }
+
+// defaultListsInFlight keeps a census at the API's pace at up to a few hundred milliseconds a call;
+// more calls than the pace allows only wait for their turn.
+const defaultListsInFlight = 8
+
+func (cs *Censuses) listsInFlight() int { return cmp.Or(cs.ListsInFlight, defaultListsInFlight) }
 
 // partial is a census an earlier attempt of this run started on this worker and did not finish.
 func (cs *Censuses) partial(run string) (*census, bool) {
@@ -147,22 +155,8 @@ func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSumm
 		}
 		a.Censuses.keepPartial(in.Run, c)
 	}
-	for ; c.listed < len(c.all); c.listed++ {
-		cl := c.all[c.listed]
-		list, err := retried(ctx, func() ([]clientsuccess.Contact, error) { return a.ClientSuccess.ListContacts(ctx, cl.ID) })
-		if apierr.Is(err, apierr.NotFound) {
-			continue // deleted since it was listed
-		}
-		if err != nil {
-			return CensusSummary{}, toTemporal(err)
-		}
-		for _, r := range list {
-			if id, err := syncplan.ParseDealID(r.ExternalID); err == nil { // else not a HubSpot id: never the sync's
-				c.records[id] = append(c.records[id], censusRecord{client: cl.ID, contact: r.ID, status: r.StatusID, fields: fieldsOf(r)})
-				c.count++
-			}
-		}
-		activity.RecordHeartbeat(ctx, c.listed+1)
+	if err := a.listClients(ctx, c); err != nil {
+		return CensusSummary{}, toTemporal(err)
 	}
 	if c.deals == nil && a.resolver().mode() == ResolverProperty {
 		deals, err := retried(ctx, func() (map[string]bool, error) { return a.dealsOfClients(ctx, c.clients) })
@@ -174,6 +168,60 @@ func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSumm
 	c.all = nil
 	a.Censuses.m.put(in.Run, c, time.Now().Add(censusTTL))
 	return CensusSummary{Clients: c.listed, Records: c.count}, nil
+}
+
+// listClients lists the contacts of the census's clients from where the last attempt stopped, a few
+// at once: a list takes the API's latency, so one at a time could not reach the API's rate. Lists are
+// added in client order, so an attempt that fails resumes after the last client added.
+func (a *Activities) listClients(ctx context.Context, c *census) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type clientList struct {
+		at   int
+		list []clientsuccess.Contact
+		err  error
+	}
+	done := make(chan clientList)
+	ahead := map[int]clientList{} // lists that came back before an earlier client's
+	next, inFlight := c.listed, 0
+	var failed error
+	for {
+		for ; failed == nil && inFlight < a.Censuses.listsInFlight() && next < len(c.all); next, inFlight = next+1, inFlight+1 {
+			go func(at int, clientID int64) {
+				list, err := retried(ctx, func() ([]clientsuccess.Contact, error) { return a.ClientSuccess.ListContacts(ctx, clientID) })
+				done <- clientList{at: at, list: list, err: err}
+			}(next, c.all[next].ID)
+		}
+		if inFlight == 0 {
+			return failed
+		}
+		r := <-done
+		inFlight--
+		if r.err != nil && !apierr.Is(r.err, apierr.NotFound) { // not found: deleted since it was listed
+			failed = cmp.Or(failed, r.err)
+			cancel()
+			continue
+		}
+		ahead[r.at] = r
+		for first, ok := ahead[c.listed]; ok; first, ok = ahead[c.listed] {
+			delete(ahead, c.listed)
+			c.add(c.all[c.listed].ID, first.list)
+			c.listed++
+			if activity.IsActivity(ctx) {
+				activity.RecordHeartbeat(ctx, c.listed)
+			}
+		}
+	}
+}
+
+// add keeps the records of a client's list whose externalId is a HubSpot id (any other is never the sync's).
+func (c *census) add(clientID int64, list []clientsuccess.Contact) {
+	for _, r := range list {
+		if id, err := syncplan.ParseDealID(r.ExternalID); err == nil {
+			c.records[id] = append(c.records[id], censusRecord{client: clientID, contact: r.ID, status: r.StatusID, fields: fieldsOf(r)})
+			c.count++
+		}
+	}
 }
 
 // callTries bounds how often one call of a long step is tried when its failures are passing ones.
