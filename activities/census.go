@@ -25,22 +25,15 @@ import (
 // lives in the memory of the worker that took it; the batch runs its page steps in a Temporal
 // session on that worker, and takes it again should that worker go away.
 type census struct {
-	records map[string][]censusRecord // by externalId
-	clients map[string]ClientRef      // by lower-cased client externalId (a deal or company id)
-	deals   map[string]bool           // deal ids (clients' external ids) HubSpot has
-	listed  int                       // clients listed
-	count   int                       // records kept
-	all     []clientsuccess.Client    // every client, while the census is being taken
+	records recordIndex            // by externalId
+	clients map[string]ClientRef   // by lower-cased client externalId (a deal or company id)
+	deals   map[string]bool        // deal ids (clients' external ids) HubSpot has
+	listed  int                    // clients listed
+	count   int                    // records kept
+	all     []clientsuccess.Client // every client, while the census is being taken
 
 	mu   sync.Mutex
-	seen map[string]bool // externalIds a page accounted for
-}
-
-// censusRecord is one record as the page plan judges it.
-type censusRecord struct {
-	client, contact int64
-	status          *int
-	fields          syncplan.ContactFields
+	seen map[uint64]bool // externalIds (recordIndex keys) with records a page accounted for
 }
 
 // ownRecords are the census's records of a contact (under its id or an id merged into it), as the
@@ -51,10 +44,13 @@ func (c *census) ownRecords(owner syncplan.Owner) ([]syncplan.Record, map[int64]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range owner.IDs() {
-		c.seen[id] = true
-		for _, r := range c.records[id] {
-			out = append(out, syncplan.Record{ClientID: r.client, ContactID: r.contact, ExternalID: id, Fields: r.fields})
-			status[r.contact] = r.status
+		key, recs := c.records.of(id)
+		if len(recs) > 0 {
+			c.seen[key] = true
+		}
+		for _, r := range recs {
+			out = append(out, syncplan.Record{ClientID: r.client, ContactID: r.contact, ExternalID: id, Fields: unpackFields(r.fields)})
+			status[r.contact] = r.statusID()
 		}
 	}
 	return out, status
@@ -65,14 +61,14 @@ func (c *census) unseen() map[string][]Location {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[string][]Location{}
-	for id, recs := range c.records {
-		if c.seen[id] {
-			continue
+	c.records.each(func(key uint64, id string, recs []censusRecord) {
+		if c.seen[key] {
+			return
 		}
 		for _, r := range recs {
 			out[id] = append(out[id], Location{ClientID: r.client, ContactID: r.contact})
 		}
-	}
+	})
 	return out
 }
 
@@ -145,7 +141,7 @@ func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSumm
 			return CensusSummary{}, toTemporal(err)
 		}
 		slices.SortFunc(clients, func(x, y clientsuccess.Client) int { return cmp.Compare(x.ID, y.ID) })
-		c = &census{records: map[string][]censusRecord{}, clients: map[string]ClientRef{}, seen: map[string]bool{}, all: clients}
+		c = &census{records: newRecordIndex(), clients: map[string]ClientRef{}, seen: map[uint64]bool{}, all: clients}
 		for _, cl := range clients {
 			if ext := strings.ToLower(strings.TrimSpace(cl.ExternalID)); ext != "" {
 				if _, dup := c.clients[ext]; !dup { // ClientSuccess answers the lowest id for an externalId
@@ -218,7 +214,7 @@ func (a *Activities) listClients(ctx context.Context, c *census) error {
 func (c *census) add(clientID int64, list []clientsuccess.Contact) {
 	for _, r := range list {
 		if id, err := syncplan.ParseDealID(r.ExternalID); err == nil {
-			c.records[id] = append(c.records[id], censusRecord{client: clientID, contact: r.ID, status: r.StatusID, fields: fieldsOf(r)})
+			c.records.add(id, newCensusRecord(clientID, r.ID, r.StatusID, fieldsOf(r)))
 			c.count++
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/faults"
+	"github.com/cssync/cssync/internal/syncplan"
 )
 
 const listRoute = "GET /v1/clients/{cid}/contacts"
@@ -79,7 +80,35 @@ func TestCensusResumesAfterAFailedList(t *testing.T) {
 	assert.Equal(t, CensusSummary{Clients: 30, Records: 60}, sum)
 	c, ok := acts.Censuses.get("r")
 	require.True(t, ok)
-	for id, recs := range c.records {
-		assert.Len(t, recs, 1, "record %s", id)
+	c.records.each(func(_ uint64, id string, recs []censusRecord) { assert.Len(t, recs, 1, "record %s", id) })
+}
+
+func TestCensusRecordsKeepFieldsAndStatusExactly(t *testing.T) {
+	two := 2
+	for _, f := range []syncplan.ContactFields{
+		{},
+		{Email: "bh@hubspot.com", FirstName: "Brian", LastName: "Halligan"},
+		{Email: "12:34@x.com", FirstName: ":", LastName: "3:", Title: "a\x00b", Phone: "+1 (555) 010", Mobile: "ünï"},
+	} {
+		r := newCensusRecord(9, 7, &two, f)
+		assert.Equal(t, f, unpackFields(r.fields))
+		assert.Equal(t, &two, r.statusID())
 	}
+	assert.Nil(t, newCensusRecord(9, 7, nil, syncplan.ContactFields{}).statusID())
+}
+
+func TestRecordIndexFindsEveryRecordOfAnIdAndOnlyItsOwn(t *testing.T) {
+	x := newRecordIndex()
+	x.add("51", censusRecord{client: 1, contact: 10})
+	x.add("51", censusRecord{client: 2, contact: 20})  // a copy on another client
+	x.add("052", censusRecord{client: 3, contact: 30}) // not as ParseDealID writes ids: never kept
+	_, recs := x.of("51")
+	assert.Equal(t, []censusRecord{{client: 1, contact: 10}, {client: 2, contact: 20}}, recs)
+	for _, id := range []string{"52", "052", "5", " 51", ""} {
+		_, recs := x.of(id)
+		assert.Empty(t, recs, id)
+	}
+	var ids []string
+	x.each(func(_ uint64, id string, _ []censusRecord) { ids = append(ids, id) })
+	assert.Equal(t, []string{"51"}, ids)
 }
