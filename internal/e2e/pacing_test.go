@@ -9,15 +9,20 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/time/rate"
 
 	"github.com/cssync/cssync/internal/clientsuccess"
+	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/fakes/csfake"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/httpcore"
 	"github.com/cssync/cssync/internal/pacing"
+	"github.com/cssync/cssync/internal/starting"
+	"github.com/cssync/cssync/internal/syncplan"
+	"github.com/cssync/cssync/workflows"
 )
 
 // Three worker processes, each pacing its calls at a rate the account allows, together exceed it
@@ -78,4 +83,62 @@ func TestWorkersShareOneAccountsLimit(t *testing.T) {
 		assert.GreaterOrEqual(t, elapsed, least, "the calls of all three together were paced at %v/s", pace)
 		assert.Less(t, elapsed, 2*least, "and the shared pace was used, not wasted")
 	})
+}
+
+// Two workers of the real wiring, configured with the account's rates, sync a batch with moves
+// under the fakes' limits: no call is answered 429, and the pace is kept by a PaceCalls workflow.
+func TestWorkersOfOneQueuePaceTheirCallsTogether(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test: needs the Temporal dev server")
+	}
+	fakes := devstack.StartFakesWith(hubspotfake.Options{TenSecondLimit: 100, SearchPerSecond: 5}, csfake.Options{RequestsPerSecond: 10})
+	t.Cleanup(fakes.Close)
+	queue := "e2e-" + t.Name()
+	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
+	cfg.HubSpot.RequestsPerSecond, cfg.HubSpot.SearchRequestsPerSecond, cfg.ClientSuccess.RequestsPerSecond = 9, 4, 9
+	t.Cleanup(func() {
+		terminateOpen(devServer.Client(), queue)
+		terminateOpen(devServer.Client(), pacing.TaskQueue(queue))
+	})
+	var hs hubspotfake.Fixture
+	var cs csfake.Fixture
+	for d := range 3 {
+		deal := fmt.Sprint(7001 + d)
+		hs.Deals = append(hs.Deals, hubspotfake.Record{ID: deal})
+		cs.Clients = append(cs.Clients, clientsuccess.Client{ID: int64(9001 + d), Name: "Client " + deal, ExternalID: deal, Active: true})
+	}
+	for i := range 12 {
+		id, home := fmt.Sprint(300001+i), i%3
+		hs.Contacts = append(hs.Contacts, hubspotfake.Record{ID: id, Properties: map[string]string{"email": fmt.Sprintf("p%d@example.com", i),
+			"firstname": "P", "lastname": id, "sync_w_clientsuccess_contact": "true", "associated_deal_id": fmt.Sprint(7001 + home)}})
+		placed := home
+		if i%4 == 0 {
+			placed = (home + 1) % 3 // its deal changed: a move
+		}
+		cs.Contacts = append(cs.Contacts, clientsuccess.Contact{ClientID: int64(9001 + placed), ExternalID: id,
+			Email: fmt.Sprintf("p%d@example.com", i), FirstName: "P", LastName: id})
+	}
+	fakes.HubSpot.Seed(hs)
+	fakes.ClientSuccess.Seed(cs)
+	for range 2 {
+		stop, err := devstack.StartWorker(context.Background(), cfg, nil)
+		require.NoError(t, err)
+		t.Cleanup(stop)
+	}
+	fakes.HubSpotStatuses.Reset()
+	fakes.ClientSuccessStatuses.Reset()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	run, err := starting.StartBatch(ctx, devServer.Client(), queue, workflows.SyncContactsInput{})
+	require.NoError(t, err)
+	var res workflows.SyncContactsResult
+	require.NoError(t, run.Get(ctx, &res))
+	assert.Equal(t, 12, res.Total)
+	assert.Equal(t, 3, res.Counts[syncplan.Moved])
+	assert.Zero(t, fakes.HubSpotStatuses.Count(429)+fakes.ClientSuccessStatuses.Count(429), "no call answered 429")
+	paced, err := devServer.Client().CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowType = 'PaceCalls' AND TaskQueue = %q", pacing.TaskQueue(queue))})
+	require.NoError(t, err)
+	assert.Positive(t, paced.GetCount(), "the calls took their slots from a PaceCalls workflow")
 }
