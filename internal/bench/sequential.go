@@ -5,28 +5,37 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
+
 	"github.com/cssync/cssync/activities"
 	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/internal/workerapp"
-	"go.temporal.io/sdk/temporal"
+	"github.com/cssync/cssync/workflows"
 )
 
-// runSequential does the same sync as SyncContacts with a plain loop: the same steps and API
-// clients, called one contact after another, with no Temporal. It is the baseline.
+// runSequential does the same sync as SyncContacts with a plain loop, one call at a time and no
+// Temporal: the same bulk reads (a census listing each client once, one search per 200 contacts,
+// the deals in batches of 100, judged by the same page plan) and, for each contact the plan does
+// not find in line, the same steps as its SyncContact. It is the baseline: the ratio to it is what
+// Temporal and concurrency add, not a smarter algorithm.
 func runSequential(ctx context.Context, sc scenario) figures {
 	f := startFakes(sc)
 	defer f.Close()
 	var fig figures
 	fig.changed = seed(f, sc)
-	cfg := workerConfig(f, sc, noTemporal{}, "")
-	a := workerapp.NewActivities(cfg)
+	a := workerapp.NewActivities(workerConfig(f, sc, "", ""))
+	a.Censuses = &activities.Censuses{ListsInFlight: 1}
+	resetCounters(f)
 	start := time.Now()
-	after := ""
-	for {
-		var page activities.CheckedPage
-		check(retry(ctx, func() (err error) { page, err = a.ListCheckedContacts(ctx, after, 100); return err }))
-		for _, id := range page.IDs {
-			check(syncOne(ctx, a, id))
+	census := activities.CensusInput{Run: "sequential"}
+	check(retry(ctx, func() error { _, err := a.TakeCensus(ctx, census); return err }))
+	for after := ""; ; {
+		var page activities.PlannedPage
+		in := activities.PagePlanInput{Census: census.Run, AfterID: after, Limit: workflows.DefaultPageSize}
+		check(retry(ctx, func() (err error) { page, err = a.PlanContactsPage(ctx, in); return err }))
+		fig.synced += len(page.InLine)
+		for _, id := range page.ToSync {
+			check(syncOne(ctx, a, id, page.Known[id]))
 			fig.synced++
 		}
 		if page.LastID == "" {
@@ -34,15 +43,15 @@ func runSequential(ctx context.Context, sc scenario) figures {
 		}
 		after = page.LastID
 	}
+	check(retry(ctx, func() error { _, err := a.SweepCensus(ctx, census); return err })) // the portal has no merged or deleted contact
 	fig.elapsed = time.Since(start)
-	fig.hsCalls, fig.csCalls = f.HubSpot.Calls(), f.ClientSuccess.Calls()
-	fig.hsWrites, fig.csWrites = f.HubSpot.Writes(), f.ClientSuccess.Writes()
-	fig.hs429, fig.cs429 = f.HubSpotStatuses.Count(429), f.ClientSuccessStatuses.Count(429)
+	count(f, &fig)
 	return fig
 }
 
-// syncOne is SyncContact's decisions without the workflow.
-func syncOne(ctx context.Context, a *activities.Activities, id string) error {
+// syncOne is SyncContact's steps without the workflow, for a contact whose records the census
+// found at known.
+func syncOne(ctx context.Context, a *activities.Activities, id string, known []activities.Location) error {
 	var c activities.Contact
 	if err := retry(ctx, func() (err error) { c, err = a.ReadContact(ctx, id); return err }); err != nil || !c.Found || !c.Checked {
 		return err
@@ -54,7 +63,7 @@ func syncOne(ctx context.Context, a *activities.Activities, id string) error {
 	}
 	var found activities.Located
 	owner := c.Owner()
-	in := activities.LocateInput{Owner: owner, Email: c.Fields.Email, TargetClientID: t.Client.ID}
+	in := activities.LocateInput{Owner: owner, Email: c.Fields.Email, TargetClientID: t.Client.ID, Known: known}
 	if err := retry(ctx, func() (err error) { found, err = a.LocateRecords(ctx, in); return err }); err != nil {
 		return err
 	}
@@ -82,6 +91,11 @@ func syncOne(ctx context.Context, a *activities.Activities, id string) error {
 			return err
 		}
 	}
+	if plan.Moves() { // SyncContact then checks that the new record is still there
+		ins := activities.InspectInput{Owner: owner, TargetClientID: t.Client.ID,
+			Source: &activities.Location{ClientID: plan.Source.ClientID, ContactID: plan.Source.ContactID}}
+		return retry(ctx, func() error { _, err := a.InspectMove(ctx, ins); return err })
+	}
 	return nil
 }
 
@@ -108,8 +122,3 @@ func retry(ctx context.Context, call func() error) error {
 	}
 	return err
 }
-
-// noTemporal stands in for the dev server where the baseline needs no Temporal address.
-type noTemporal struct{}
-
-func (noTemporal) FrontendHostPort() string { return "" }
