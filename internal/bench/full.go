@@ -128,7 +128,9 @@ func reportRealistic(sc scenario, one, many, loop figures) {
 	row("share of the bound at the calls made", func(f figures) string { return percent(f.perSecond() / rateBound(f, sc.limits)) })
 	row("calls (HubSpot / ClientSuccess)", func(f figures) string { return fmt.Sprintf("%d / %d", f.hsCalls, f.csCalls) })
 	row("ClientSuccess writes", func(f figures) string { return fmt.Sprint(f.csWrites) })
-	row("answered 429 (share of calls)", func(f figures) string { return fmt.Sprintf("%d (%s)", f.hs429+f.cs429, percent(f.share429())) })
+	row("answered 429: HubSpot / ClientSuccess (share of calls)", func(f figures) string {
+		return fmt.Sprintf("%d / %d (%s)", f.hs429, f.cs429, percent(f.share429()))
+	})
 	row("largest history (events)", func(f figures) string { return fmt.Sprint(f.maxHistory) })
 	check(tw.Flush())
 	fmt.Printf("targets, K=%d: 429s %s of calls (target ≤ %s: %s); %s of the bound (target ≥ %s: %s); %.2f× K=1's speed (target ≥ 1: %s)\n",

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"sync/atomic"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -63,9 +64,14 @@ func (f figures) share429() float64 {
 	return float64(f.hs429+f.cs429) / float64(max(1, f.hsCalls+f.csCalls))
 }
 
-// seed builds the portal: every contact checked and already on its client; the moving ones have
-// a new deal id pointing at the next client.
+// portals counts the portals seeded, so each gets contact ids of its own: runs share one dev
+// server, and a contact's sync asks visibility where earlier syncs of the same id left it.
+var portals atomic.Int64
+
+// seed builds the portal: every contact checked and already on its client; the moving ones (one
+// in 1/moving of each client's contacts) have a new deal id pointing at the next client.
 func seed(f *devstack.Fakes, sc scenario) (changed int) {
+	base := 100_000_000 + 10_000_000*int(portals.Add(1))
 	var hs hubspotfake.Fixture
 	var cs csfake.Fixture
 	for c := 0; c < sc.clients; c++ {
@@ -77,8 +83,8 @@ func seed(f *devstack.Fakes, sc scenario) (changed int) {
 	// Last modified an hour ago, before the incremental rerun's window (watermark less overlap).
 	backdated := time.Now().Add(-time.Hour).UTC().Format("2006-01-02T15:04:05.000Z")
 	for i := 0; i < sc.contacts; i++ {
-		id := fmt.Sprint(20_000_000 + i)
-		home := i % sc.clients
+		id := fmt.Sprint(base + i)
+		home, nth := i%sc.clients, i/sc.clients // the nth contact of client home
 		email := fmt.Sprintf("person%d@example.com", i)
 		hs.Contacts = append(hs.Contacts, hubspotfake.Record{ID: id, Properties: map[string]string{
 			"email": email, "firstname": "Person", "lastname": fmt.Sprint(i),
@@ -86,7 +92,7 @@ func seed(f *devstack.Fakes, sc scenario) (changed int) {
 			"lastmodifieddate": backdated,
 		}})
 		placed := home
-		if sc.moving > 0 && i%every == 0 {
+		if sc.moving > 0 && (nth+home)%every == 0 {
 			placed = (home + 1) % sc.clients
 			changed++
 		}

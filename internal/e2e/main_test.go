@@ -94,11 +94,15 @@ func newStackWrapped(t *testing.T, wrap func(system string, h http.Handler) http
 	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
 	// Workflow ids are per namespace: a sync this test leaves running (retrying against fakes that
 	// are gone) must not be joined by the next test's sync of the same contact.
-	t.Cleanup(func() {
-		terminateOpen(devServer.Client(), queue)
-		terminateOpen(devServer.Client(), pacing.TaskQueue(queue))
-	})
+	t.Cleanup(func() { terminateQueue(devServer.Client(), queue) })
 	return &stack{t: t, fakes: fakes, client: devServer.Client(), cfg: cfg, logs: &syncBuffer{}}
+}
+
+// terminateQueue terminates the workflows still running on the workers' task queue and on its
+// pacing task queue.
+func terminateQueue(c client.Client, queue string) {
+	terminateOpen(c, queue)
+	terminateOpen(c, pacing.TaskQueue(queue))
 }
 
 // terminateOpen terminates the workflows still running on a task queue.

@@ -96,10 +96,7 @@ func TestWorkersOfOneQueuePaceTheirCallsTogether(t *testing.T) {
 	queue := "e2e-" + t.Name()
 	cfg := fakes.WorkerConfig(config.Temporal{Address: devServer.FrontendHostPort(), Namespace: "default", TaskQueue: queue})
 	cfg.HubSpot.RequestsPerSecond, cfg.HubSpot.SearchRequestsPerSecond, cfg.ClientSuccess.RequestsPerSecond = 9, 4, 9
-	t.Cleanup(func() {
-		terminateOpen(devServer.Client(), queue)
-		terminateOpen(devServer.Client(), pacing.TaskQueue(queue))
-	})
+	t.Cleanup(func() { terminateQueue(devServer.Client(), queue) })
 	var hs hubspotfake.Fixture
 	var cs csfake.Fixture
 	for d := range 3 {
