@@ -109,8 +109,19 @@ func (cs *Censuses) partial(run string) (*census, bool) {
 	return c, ok && c.all != nil
 }
 
+// keepPartial keeps a census being taken; it first forgets the censuses whose time is up, which
+// nothing else would (their runs never ask again), so a worker holds the censuses of the last hour only.
 func (cs *Censuses) keepPartial(run string, c *census) {
-	cs.partials.put(run, c, time.Now().Add(censusTTL))
+	now := time.Now()
+	cs.m.dropExpired(now)
+	cs.partials.dropExpired(now)
+	cs.partials.put(run, c, now.Add(censusTTL))
+}
+
+// keep keeps a complete census, no longer a partial one.
+func (cs *Censuses) keep(run string, c *census) {
+	cs.partials.dropIf(func(p *census) bool { return p == c })
+	cs.m.put(run, c, time.Now().Add(censusTTL))
 }
 
 func (cs *Censuses) get(run string) (*census, bool) {
@@ -162,7 +173,7 @@ func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSumm
 		c.deals = deals
 	}
 	c.all = nil
-	a.Censuses.m.put(in.Run, c, time.Now().Add(censusTTL))
+	a.Censuses.keep(in.Run, c)
 	return CensusSummary{Clients: c.listed, Records: c.count}, nil
 }
 

@@ -3,8 +3,10 @@ package activities
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -111,4 +113,16 @@ func TestRecordIndexFindsEveryRecordOfAnIdAndOnlyItsOwn(t *testing.T) {
 	var ids []string
 	x.each(func(_ uint64, id string, _ []censusRecord) { ids = append(ids, id) })
 	assert.Equal(t, []string{"51"}, ids)
+}
+
+// A census whose run stopped asking is forgotten once its time is up, when the next one is taken:
+// a worker does not keep every census it ever took.
+func TestExpiredCensusesAreDroppedWhenTheNextIsTaken(t *testing.T) {
+	acts, _, _ := censusPortal(t)
+	acts.Censuses.m.put("done long ago", &census{}, time.Now().Add(-time.Second))
+	acts.Censuses.partials.put("abandoned", &census{all: []clientsuccess.Client{{ID: 1}}}, time.Now().Add(-time.Second))
+	_, err := acts.TakeCensus(context.Background(), CensusInput{Run: "r"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"r"}, slices.Collect(maps.Keys(acts.Censuses.m.entries)))
+	assert.Empty(t, acts.Censuses.partials.entries, "a complete census is no longer kept as partial")
 }

@@ -39,6 +39,17 @@ func (m *expiring[V]) put(key string, value V, expires time.Time) {
 	m.entries[key] = expiringEntry[V]{value: value, expires: expires}
 }
 
+// dropExpired forgets every entry expired at now: an entry nobody asks for again is dropped only so.
+func (m *expiring[V]) dropExpired(now time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, e := range m.entries {
+		if !now.Before(e.expires) {
+			delete(m.entries, k)
+		}
+	}
+}
+
 // dropIf forgets every entry whose value matches.
 func (m *expiring[V]) dropIf(match func(V) bool) {
 	m.mu.Lock()
