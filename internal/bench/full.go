@@ -26,12 +26,13 @@ var (
 	hsLimit     = flag.Int("hubspot-per-10s", 190, "full: realistic HubSpot limit per 10 s")
 	searchLimit = flag.Int("search-per-second", 5, "full: realistic HubSpot search limit per second")
 	csLimit     = flag.Int("clientsuccess-per-second", 10, "full: realistic ClientSuccess limit per second")
-	scaleN      = flag.Int("scale-contacts", 0,
-		"full: also run N' contacts at zero latency and compare one worker's peak RSS and the histories with N's (0 skips it; the check is 100000)")
+	scaleN      = flag.Int("scale-contacts", 0, "full: also run N' contacts at zero latency and compare one worker's "+
+		"peak RSS and the histories with N's (0 skips it; the check is 100000)")
 )
 
 func init() {
-	register("full", mode{about: "a full run beside a plain loop, its no-change cost, realistic limits with 1 and K workers, scale", run: runFull})
+	register("full", mode{run: runFull,
+		about: "a full run beside a plain loop, its no-change cost, realistic limits with 1 and K workers, scale"})
 }
 
 // Targets of the full mode (issue 15).
@@ -43,8 +44,10 @@ const (
 )
 
 func runFull(ctx context.Context, env benchEnv) {
-	fast := scenario{name: "zero latency, no limits", contacts: *nContacts, clients: *mClients, moving: *moving, concurrency: *concurrency, workers: 1}
-	fmt.Printf("N=%d contacts over M=%d clients, %.0f%% moving; dev server %s\n\n", fast.contacts, fast.clients, fast.moving*100, env.server.FrontendHostPort())
+	fast := scenario{name: "zero latency, no limits", contacts: *nContacts, clients: *mClients, moving: *moving,
+		concurrency: *concurrency, workers: 1}
+	fmt.Printf("N=%d contacts over M=%d clients, %.0f%% moving; dev server %s\n\n",
+		fast.contacts, fast.clients, fast.moving*100, env.server.FrontendHostPort())
 	tFast, rerun, incremental := runTemporal(ctx, env, fast, true)
 	sFast := runSequential(ctx, fast)
 	reportBeside(fast, tFast, sFast)
@@ -54,8 +57,10 @@ func runFull(ctx context.Context, env benchEnv) {
 	if *realisticN > 0 {
 		fmt.Println()
 		lim := limits{hubspotPer10s: *hsLimit, searchPerSecond: *searchLimit, csPerSecond: *csLimit}
-		real := scenario{name: fmt.Sprintf("%s latency, HubSpot %d/10 s, search %d/s, ClientSuccess %d/s", *latency, *hsLimit, *searchLimit, *csLimit),
-			contacts: *realisticN, clients: max(1, *realisticN/10), moving: *moving, latency: *latency, limits: lim, concurrency: *concurrency}
+		real := scenario{
+			name:     fmt.Sprintf("%s latency, HubSpot %d/10 s, search %d/s, ClientSuccess %d/s", *latency, *hsLimit, *searchLimit, *csLimit),
+			contacts: *realisticN, clients: max(1, *realisticN/10), moving: *moving, latency: *latency, limits: lim, concurrency: *concurrency,
+		}
 		one, many := real, real
 		one.workers, many.workers = 1, *workers
 		tOne, _, _ := runTemporal(ctx, env, one, false)
@@ -102,12 +107,14 @@ func reportBeside(sc scenario, t, s figures) {
 func reportNoChange(sc scenario, full, incremental figures) {
 	hsTarget, csTarget := int(math.Ceil(float64(sc.contacts)/200))+10, sc.clients+10
 	writes := full.hsWrites + full.csWrites
-	fmt.Printf("no-change full run (N=%d, M=%d): HubSpot calls %d (target ≤ %d: %s), ClientSuccess calls %d (target ≤ %d: %s), writes %d (target 0: %s), %.1f s\n",
-		sc.contacts, sc.clients, full.hsCalls, hsTarget, verdict(full.hsCalls <= hsTarget), full.csCalls, csTarget, verdict(full.csCalls <= csTarget),
-		writes, verdict(writes == 0), full.elapsed.Seconds())
+	fmt.Printf("no-change full run (N=%d, M=%d): HubSpot calls %d (target ≤ %d: %s), "+
+		"ClientSuccess calls %d (target ≤ %d: %s), writes %d (target 0: %s), %.1f s\n",
+		sc.contacts, sc.clients, full.hsCalls, hsTarget, verdict(full.hsCalls <= hsTarget),
+		full.csCalls, csTarget, verdict(full.csCalls <= csTarget), writes, verdict(writes == 0), full.elapsed.Seconds())
 	fmt.Printf("  HubSpot calls by route: %s\n  ClientSuccess calls by route: %s\n", routes(full.hsRoutes), routes(full.csRoutes))
 	fmt.Printf("incremental no-change run (N=%d): HubSpot calls %d, ClientSuccess calls %d, writes %d, %d contacts listed, %.1f s\n",
-		sc.contacts, incremental.hsCalls, incremental.csCalls, incremental.hsWrites+incremental.csWrites, incremental.synced, incremental.elapsed.Seconds())
+		sc.contacts, incremental.hsCalls, incremental.csCalls, incremental.hsWrites+incremental.csWrites, incremental.synced,
+		incremental.elapsed.Seconds())
 }
 
 // reportRealistic prints the runs at realistic latency and limits with one worker and with K,
@@ -133,7 +140,8 @@ func reportRealistic(sc scenario, one, many, loop figures) {
 	})
 	row("largest history (events)", func(f figures) string { return fmt.Sprint(f.maxHistory) })
 	check(tw.Flush())
-	fmt.Printf("targets, K=%d: 429s %s of calls (target ≤ %s: %s); %s of the bound (target ≥ %s: %s); %.2f× K=1's speed (target ≥ 1: %s)\n",
+	fmt.Printf("targets, K=%d: 429s %s of calls (target ≤ %s: %s); %s of the bound (target ≥ %s: %s); "+
+		"%.2f× K=1's speed (target ≥ 1: %s)\n",
 		*workers, percent(many.share429()), percent(max429Share), verdict(many.share429() <= max429Share),
 		percent(many.perSecond()/bound), percent(minBoundShare), verdict(many.perSecond()/bound >= minBoundShare),
 		many.perSecond()/one.perSecond(), verdict(many.perSecond() >= one.perSecond()))
@@ -151,10 +159,11 @@ func reportRealisticNoChange(sc scenario, f figures) {
 // reportScale compares one worker's peak memory and the histories at N and N'.
 func reportScale(small scenario, tSmall figures, big scenario, tBig figures) {
 	fmt.Printf("scale, zero latency, one worker: N=%d vs N=%d contacts over M=%d clients\n", big.contacts, small.contacts, big.clients)
-	fmt.Printf("  contacts per second: %.1f vs %.1f (%.1f s vs %.1f s)\n", tBig.perSecond(), tSmall.perSecond(), tBig.elapsed.Seconds(), tSmall.elapsed.Seconds())
+	fmt.Printf("  contacts per second: %.1f vs %.1f (%.1f s vs %.1f s)\n",
+		tBig.perSecond(), tSmall.perSecond(), tBig.elapsed.Seconds(), tSmall.elapsed.Seconds())
 	ratio := float64(tBig.peakRSS) / float64(tSmall.peakRSS)
-	fmt.Printf("  worker peak RSS: %.1f MiB vs %.1f MiB, ratio %.2f (target ≤ %.1f: %s)\n", mib(tBig.peakRSS), mib(tSmall.peakRSS), ratio, maxRSSRatio,
-		verdict(ratio <= maxRSSRatio))
+	fmt.Printf("  worker peak RSS: %.1f MiB vs %.1f MiB, ratio %.2f (target ≤ %.1f: %s)\n",
+		mib(tBig.peakRSS), mib(tSmall.peakRSS), ratio, maxRSSRatio, verdict(ratio <= maxRSSRatio))
 	fmt.Printf("  largest history: %d events over %d executions (target < %d: %s)\n", tBig.maxHistory, tBig.executions, maxHistoryEvents,
 		verdict(tBig.maxHistory < maxHistoryEvents))
 }

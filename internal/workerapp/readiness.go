@@ -164,7 +164,8 @@ func Preflight(ctx context.Context, cfg config.Worker, logger *slog.Logger) (pre
 	}
 	defer tc.Close()
 	l := newLimiters(cfg, nil)
-	deps := preflight.Deps{Config: cfg, HubSpot: newHubSpot(cfg, nil, l), ClientSuccess: newClientSuccess(cfg, nil, l), Temporal: tc, Mapping: m}
+	deps := preflight.Deps{Config: cfg, HubSpot: newHubSpot(cfg, nil, l), ClientSuccess: newClientSuccess(cfg, nil, l),
+		Temporal: tc, Mapping: m}
 	return preflight.Check(ctx, deps), nil
 }
 
