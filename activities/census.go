@@ -33,7 +33,7 @@ type census struct {
 	all     []clientsuccess.Client // every client, while the census is being taken
 
 	mu   sync.Mutex
-	seen map[uint64]bool // externalIds (recordIndex keys) with records a page accounted for
+	seen []bool // by the position of an id's first record: the ids a page accounted for
 }
 
 // ownRecords are the census's records of a contact (under its id or an id merged into it), as the
@@ -44,9 +44,9 @@ func (c *census) ownRecords(owner syncplan.Owner) ([]syncplan.Record, map[int64]
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, id := range owner.IDs() {
-		key, recs := c.records.of(id)
+		first, recs := c.records.of(id)
 		if len(recs) > 0 {
-			c.seen[key] = true
+			c.seen[first] = true
 		}
 		for _, r := range recs {
 			out = append(out, syncplan.Record{ClientID: r.client, ContactID: r.contact, ExternalID: id, Fields: unpackFields(r.fields)})
@@ -61,8 +61,8 @@ func (c *census) unseen() map[string][]Location {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := map[string][]Location{}
-	c.records.each(func(key uint64, id string, recs []censusRecord) {
-		if c.seen[key] {
+	c.records.each(func(first int, id string, recs []indexEntry) {
+		if c.seen[first] {
 			return
 		}
 		for _, r := range recs {
@@ -152,7 +152,7 @@ func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSumm
 			return CensusSummary{}, toTemporal(err)
 		}
 		slices.SortFunc(clients, func(x, y clientsuccess.Client) int { return cmp.Compare(x.ID, y.ID) })
-		c = &census{records: newRecordIndex(), clients: map[string]ClientRef{}, seen: map[uint64]bool{}, all: clients}
+		c = &census{clients: map[string]ClientRef{}, all: clients}
 		for _, cl := range clients {
 			if ext := strings.ToLower(strings.TrimSpace(cl.ExternalID)); ext != "" {
 				if _, dup := c.clients[ext]; !dup { // ClientSuccess answers the lowest id for an externalId
@@ -173,6 +173,8 @@ func (a *Activities) TakeCensus(ctx context.Context, in CensusInput) (CensusSumm
 		c.deals = deals
 	}
 	c.all = nil
+	c.records.seal()
+	c.seen = make([]bool, len(c.records.entries))
 	a.Censuses.keep(in.Run, c)
 	return CensusSummary{Clients: c.listed, Records: c.count}, nil
 }

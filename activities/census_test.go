@@ -82,7 +82,7 @@ func TestCensusResumesAfterAFailedList(t *testing.T) {
 	assert.Equal(t, CensusSummary{Clients: 30, Records: 60}, sum)
 	c, ok := acts.Censuses.get("r")
 	require.True(t, ok)
-	c.records.each(func(_ uint64, id string, recs []censusRecord) { assert.Len(t, recs, 1, "record %s", id) })
+	c.records.each(func(_ int, id string, recs []indexEntry) { assert.Len(t, recs, 1, "record %s", id) })
 }
 
 func TestCensusRecordsKeepFieldsAndStatusExactly(t *testing.T) {
@@ -100,19 +100,25 @@ func TestCensusRecordsKeepFieldsAndStatusExactly(t *testing.T) {
 }
 
 func TestRecordIndexFindsEveryRecordOfAnIdAndOnlyItsOwn(t *testing.T) {
-	x := newRecordIndex()
+	var x recordIndex
 	x.add("51", censusRecord{client: 1, contact: 10})
-	x.add("51", censusRecord{client: 2, contact: 20})  // a copy on another client
+	x.add("7", censusRecord{client: 1, contact: 70})
 	x.add("052", censusRecord{client: 3, contact: 30}) // not as ParseDealID writes ids: never kept
-	_, recs := x.of("51")
-	assert.Equal(t, []censusRecord{{client: 1, contact: 10}, {client: 2, contact: 20}}, recs)
-	for _, id := range []string{"52", "052", "5", " 51", ""} {
+	x.add("51", censusRecord{client: 2, contact: 20})  // a copy on another client
+	x.add("600", censusRecord{client: 2, contact: 60})
+	x.seal()
+	first, recs := x.of("51")
+	assert.Equal(t, []indexEntry{{51, censusRecord{client: 1, contact: 10}}, {51, censusRecord{client: 2, contact: 20}}}, recs,
+		"both records, in the order they were added")
+	for _, id := range []string{"52", "052", "5", " 51", "", "601"} {
 		_, recs := x.of(id)
 		assert.Empty(t, recs, id)
 	}
 	var ids []string
-	x.each(func(_ uint64, id string, _ []censusRecord) { ids = append(ids, id) })
-	assert.Equal(t, []string{"51"}, ids)
+	var firsts []int
+	x.each(func(at int, id string, _ []indexEntry) { ids, firsts = append(ids, id), append(firsts, at) })
+	assert.Equal(t, []string{"7", "51", "600"}, ids)
+	assert.Contains(t, firsts, first, "an id is named by the same position both ways")
 }
 
 // A census whose run stopped asking is forgotten once its time is up, when the next one is taken:

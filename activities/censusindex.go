@@ -1,7 +1,9 @@
 package activities
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/cssync/cssync/internal/syncplan"
@@ -9,10 +11,16 @@ import (
 
 // recordIndex holds a census's records by externalId, compactly: a census keeps every record of
 // every client in one worker's memory, so its size per record is what a worker needs per contact.
-// Ids are kept as numbers, the first record of an id inline, and a record's six fields in one string.
+// Records are added while the census is taken, then sealed: sorted by id (a number), so an id's
+// records sit side by side and are found by binary search, with no map around them.
 type recordIndex struct {
-	first  map[uint64]censusRecord
-	copies map[uint64][]censusRecord // further records of the same id: a contact on several clients
+	entries []indexEntry
+}
+
+// indexEntry is one record under its id.
+type indexEntry struct {
+	key uint64 // the externalId, a HubSpot id
+	censusRecord
 }
 
 // censusRecord is one record as the page plan judges it.
@@ -24,10 +32,6 @@ type censusRecord struct {
 // noStatus is the status of a record without one: no ClientSuccess status id is this low.
 const noStatus = math.MinInt64
 
-func newRecordIndex() recordIndex {
-	return recordIndex{first: map[uint64]censusRecord{}, copies: map[uint64][]censusRecord{}}
-}
-
 // indexKey is a HubSpot id as the index keys it; only ids written as ParseDealID writes them are
 // kept, so an id finds exactly the records whose externalId parsed to it.
 func indexKey(id string) (uint64, bool) {
@@ -35,31 +39,44 @@ func indexKey(id string) (uint64, bool) {
 	return n, err == nil && strconv.FormatUint(n, 10) == id
 }
 
-func (x recordIndex) add(id string, r censusRecord) {
-	key, ok := indexKey(id)
-	switch _, taken := x.first[key]; {
-	case !ok:
-	case taken:
-		x.copies[key] = append(x.copies[key], r)
-	default:
-		x.first[key] = r
+func (x *recordIndex) add(id string, r censusRecord) {
+	if key, ok := indexKey(id); ok {
+		x.entries = append(x.entries, indexEntry{key: key, censusRecord: r})
 	}
 }
 
-// of are the records of id, and its key.
-func (x recordIndex) of(id string) (uint64, []censusRecord) {
-	key, ok := indexKey(id)
-	first, found := x.first[key]
-	if !ok || !found {
-		return key, nil
-	}
-	return key, append([]censusRecord{first}, x.copies[key]...)
+// seal sorts the records by id, keeping the order an id's records were added in; of and each
+// answer only once the index is sealed.
+func (x *recordIndex) seal() {
+	slices.SortStableFunc(x.entries, func(a, b indexEntry) int { return cmp.Compare(a.key, b.key) })
 }
 
-// each calls fn with every id's key, its id and its records.
-func (x recordIndex) each(fn func(key uint64, id string, recs []censusRecord)) {
-	for key, first := range x.first {
-		fn(key, strconv.FormatUint(key, 10), append([]censusRecord{first}, x.copies[key]...))
+// of are the records of id, and the position of the first, which names the id in the index.
+func (x *recordIndex) of(id string) (int, []indexEntry) {
+	key, ok := indexKey(id)
+	if !ok {
+		return -1, nil
+	}
+	first, found := slices.BinarySearchFunc(x.entries, key, func(e indexEntry, k uint64) int { return cmp.Compare(e.key, k) })
+	if !found {
+		return -1, nil
+	}
+	end := first
+	for end < len(x.entries) && x.entries[end].key == key {
+		end++
+	}
+	return first, x.entries[first:end]
+}
+
+// each calls fn with every id, the position of its first record, and its records.
+func (x *recordIndex) each(fn func(first int, id string, recs []indexEntry)) {
+	for first := 0; first < len(x.entries); {
+		end := first + 1
+		for end < len(x.entries) && x.entries[end].key == x.entries[first].key {
+			end++
+		}
+		fn(first, strconv.FormatUint(x.entries[first].key, 10), x.entries[first:end])
+		first = end
 	}
 }
 
