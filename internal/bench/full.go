@@ -139,6 +139,9 @@ func reportRealistic(sc scenario, one, many, loop figures) {
 		return fmt.Sprintf("%d / %d (%s)", f.hs429, f.cs429, percent(f.share429()))
 	})
 	row("largest history (events)", func(f figures) string { return fmt.Sprint(f.maxHistory) })
+	row("pacing: runs, largest history, reservations per call", func(f figures) string {
+		return fmt.Sprintf("%d, %d, %.2f", f.paced.executions, f.paced.longest, per(int(f.paced.updates), f.hsCalls+f.csCalls))
+	})
 	check(tw.Flush())
 	fmt.Printf("targets, K=%d: 429s %s of calls (target ≤ %s: %s); %s of the bound (target ≥ %s: %s); "+
 		"%.2f× K=1's speed (target ≥ 1: %s)\n",

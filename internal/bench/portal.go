@@ -55,7 +55,12 @@ type figures struct {
 	hs429, cs429           int
 	peakRSS                int64 // the largest of the workers'
 	maxHistory, executions int64
+	paced                  history // the pacing workflows' runs
 }
+
+// history is the longest history among some executions, how many there were, and how many
+// updates they took (reservations, for the pacing workflows).
+type history struct{ longest, executions, updates int64 }
 
 func (f figures) perSecond() float64 { return float64(f.synced) / f.elapsed.Seconds() }
 
@@ -181,7 +186,8 @@ func runTemporal(ctx context.Context, env benchEnv, sc scenario, reruns bool) (f
 		}
 	}
 	run(&first, workflows.SyncContactsInput{})
-	first.maxHistory, first.executions = largestHistory(ctx, c, queue)
+	sync, paced := longestHistory(ctx, c, queue, false), longestHistory(ctx, c, pacing.TaskQueue(queue), true)
+	first.maxHistory, first.executions, first.paced = max(sync.longest, paced.longest), sync.executions+paced.executions, paced
 	if reruns {
 		run(&rerun, workflows.SyncContactsInput{})
 		run(&incremental, workflows.SyncContactsInput{Incremental: true})
@@ -227,26 +233,47 @@ func waitCompleted(ctx context.Context, c client.Client, queue string, n int) {
 	}
 }
 
-// largestHistory scans every execution on the task queue, and on its pacing task queue, for the
-// longest history.
-func largestHistory(ctx context.Context, c client.Client, queue string) (longest, executions int64) {
-	for _, q := range []string{queue, pacing.TaskQueue(queue)} {
-		var token []byte
-		for {
-			resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-				Query: fmt.Sprintf("TaskQueue = %q", q), PageSize: 1000, NextPageToken: token,
-			})
-			check(err)
-			for _, e := range resp.Executions {
-				executions++
-				longest = max(longest, e.GetHistoryLength())
+// longestHistory scans every execution on a task queue for the longest history (a running one's
+// length is asked for: visibility updates it only now and then) and, if asked, counts their updates.
+func longestHistory(ctx context.Context, c client.Client, queue string, countUpdates bool) history {
+	var h history
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf("TaskQueue = %q", queue), PageSize: 1000, NextPageToken: token,
+		})
+		check(err)
+		for _, e := range resp.Executions {
+			h.executions++
+			length := e.GetHistoryLength()
+			if e.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+				d, err := c.DescribeWorkflowExecution(ctx, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId())
+				check(err)
+				length = d.GetWorkflowExecutionInfo().GetHistoryLength()
 			}
-			if token = resp.NextPageToken; len(token) == 0 {
-				break
+			h.longest = max(h.longest, length)
+			if countUpdates {
+				h.updates += updates(ctx, c, e.GetExecution().GetWorkflowId(), e.GetExecution().GetRunId())
 			}
 		}
+		if token = resp.NextPageToken; len(token) == 0 {
+			return h
+		}
 	}
-	return longest, executions
+}
+
+// updates counts the updates a workflow run accepted.
+func updates(ctx context.Context, c client.Client, workflowID, runID string) int64 {
+	var n int64
+	events := c.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for events.HasNext() {
+		e, err := events.Next()
+		check(err)
+		if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED {
+			n++
+		}
+	}
+	return n
 }
 
 func per(a, b int) float64 {
