@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/time/rate"
@@ -82,7 +83,29 @@ func TestWorkersShareOneAccountsLimit(t *testing.T) {
 		least := time.Duration(float64(workers*(callsEach+1)-1) / pace * float64(time.Second))
 		assert.GreaterOrEqual(t, elapsed, least, "the calls of all three together were paced at %v/s", pace)
 		assert.Less(t, elapsed, 2*least, "and the shared pace was used, not wasted")
+		assert.Less(t, reservations(t, pacing.TaskQueue(queue)), workers*callsEach/2,
+			"the calls of a process waiting together are reserved together")
 	})
+}
+
+// reservations counts the reservations the pacing workflows on queue accepted.
+func reservations(t *testing.T, queue string) int {
+	ctx := context.Background()
+	runs, err := devServer.Client().ListWorkflow(ctx,
+		&workflowservice.ListWorkflowExecutionsRequest{Query: fmt.Sprintf("TaskQueue = %q", queue)})
+	require.NoError(t, err)
+	n := 0
+	for _, run := range runs.GetExecutions() {
+		events := devServer.Client().GetWorkflowHistory(ctx, run.GetExecution().GetWorkflowId(), run.GetExecution().GetRunId(), false, 0)
+		for events.HasNext() {
+			e, err := events.Next()
+			require.NoError(t, err)
+			if e.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // Two workers of the real wiring, configured with the account's rates, sync a batch with moves

@@ -60,6 +60,9 @@ type Shared struct {
 	mu       sync.Mutex
 	waiting  []chan reserved
 	reserves bool // a goroutine is reserving for waiting
+	// horizon is the last slot this process was given, and roundTrip how long that reservation took.
+	horizon   time.Time
+	roundTrip time.Duration
 }
 
 type reserved struct {
@@ -105,9 +108,21 @@ func (s *Shared) Wait(ctx context.Context) error {
 	}
 }
 
+// maxGather bounds how long calls are gathered into one reservation.
+const maxGather = time.Second
+
 // reserveForWaiting reserves, one update at a time, slots for every call waiting, until none is.
+// While this process still holds slots ahead, it first lets more calls gather: the schedule gives
+// every reservation a slot after all those it gave before, so a call asking later starts no later,
+// as long as it asks a little before this process's last slot comes.
 func (s *Shared) reserveForWaiting() {
 	for {
+		s.mu.Lock()
+		gather := time.Until(s.horizon) - 2*s.roundTrip - 20*time.Millisecond
+		s.mu.Unlock()
+		if gather > 0 {
+			time.Sleep(min(gather, maxGather))
+		}
 		s.mu.Lock()
 		batch := s.waiting
 		s.waiting = nil
@@ -119,7 +134,13 @@ func (s *Shared) reserveForWaiting() {
 		s.mu.Unlock()
 		for len(batch) > 0 {
 			n := min(len(batch), maxCallsReserved)
+			start := time.Now()
 			slots, err := s.reserve(n)
+			s.mu.Lock()
+			if s.roundTrip = time.Since(start); err == nil {
+				s.horizon = slots.At(n - 1)
+			}
+			s.mu.Unlock()
 			for i, w := range batch[:n] {
 				w <- reserved{at: slots.At(i), err: err}
 			}

@@ -15,8 +15,8 @@ type PaceInput struct {
 }
 
 // Each run of PaceCalls serves at most reservationsPerRun updates, then continues as new, so its
-// history stays a few thousand events; it ends after idleFor without a reservation (the next one
-// starts it again, with nothing lost: an idle schedule has no pending slot).
+// history stays a few thousand events; it ends after idleFor without a reservation once every slot
+// it gave has come (the next reservation starts it again, with nothing lost).
 const (
 	reservationsPerRun = 1000
 	idleFor            = time.Minute
@@ -52,13 +52,13 @@ func PaceCalls(ctx workflow.Context, in PaceInput) error {
 		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 			return err
 		}
+		// Pending copies a map: the order it visits entries in changes nothing.
+		pending := schedule.Pending(workflow.Now(ctx)) //workflowcheck:ignore
 		switch {
 		case full():
-			// Pending copies a map: the order it visits entries in changes nothing.
-			pending := schedule.Pending(workflow.Now(ctx)) //workflowcheck:ignore
 			return workflow.NewContinueAsNewError(ctx, PaceCalls, PaceInput{Schedule: pending})
-		case served == seen:
-			return nil // idle
+		case served == seen && len(pending) == 0:
+			return nil // idle, and no slot given is still to come: the next run may start afresh
 		}
 	}
 }

@@ -67,3 +67,21 @@ func TestPaceCallsCarriesItsScheduleOn(t *testing.T) {
 	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(cont.Input, &next))
 	assert.Equal(t, last.At(1), next.Schedule["requests"], "the next run starts where the last reserved call leaves the bucket")
 }
+
+// A run ends idle only once every slot it gave has come: a run started afresh before then would
+// give those slots again.
+func TestPaceCallsOutlivesTheSlotsItGave(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var got Slots
+	var none error
+	env.RegisterDelayedCallback(func() {
+		reserve(env, "1", Reservation{Buckets: []Bucket{{Name: "requests", PerSecond: 1}}, Calls: 300}, &got, &none)
+	}, time.Second)
+	env.ExecuteWorkflow(PaceCalls, PaceInput{})
+
+	require.True(t, env.IsWorkflowCompleted())
+	require.NoError(t, env.GetWorkflowError())
+	require.NoError(t, none)
+	assert.False(t, env.Now().Before(got.At(300)), "ended at %s, before its last slot's interval ended at %s", env.Now(), got.At(300))
+}
