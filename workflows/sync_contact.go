@@ -189,8 +189,8 @@ func (s *contactSync) run() error {
 	}
 	plan := syncplan.Decide(s.owner, s.target.Client.ID, s.contact.Fields.Email, s.located.Records)
 	if plan.Conflict != nil {
-		return s.done(syncplan.Conflict, fmt.Sprintf("client %s already has contact %d with email %s, not created by the sync; nothing written",
-			clientLabel(s.target.Client.Name, s.target.Client.ID), plan.Conflict.ContactID, s.contact.Fields.Email))
+		return s.done(syncplan.Conflict, fmt.Sprintf("client %s already has contact %d with the contact's email, not created by the sync; nothing written",
+			clientLabel(s.target.Client.Name, s.target.Client.ID), plan.Conflict.ContactID))
 	}
 	if s.in.DryRun {
 		return s.dryRun(plan)
