@@ -196,6 +196,17 @@ type Webhook struct {
 	// URL is the public URL HubSpot posts to (the app's target URL), which its signatures cover;
 	// behind a proxy it differs from Address. Required when the receiver is on.
 	URL string `env:"HUBSPOT_WEBHOOK_URL"`
+	// MaintainCheckbox ("true"/"false") makes a deal or company checkbox event start
+	// MaintainContactCheckbox too, which also unticks contacts its rule does not cover. Text, like
+	// WriteBackDealID, so a malformed value is reported with the variable's name.
+	MaintainCheckbox string `env:"HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX" envDefault:"false"`
+}
+
+// MaintainsCheckbox reports whether HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX is on (a malformed value
+// fails validation).
+func (w Webhook) MaintainsCheckbox() bool {
+	on, _ := strconv.ParseBool(w.MaintainCheckbox)
+	return on
 }
 
 // On reports whether the receiver runs.
@@ -212,6 +223,9 @@ func (w Webhook) validate() error {
 		return errors.New("configuration: HUBSPOT_WEBHOOK_ADDRESS needs HUBSPOT_APP_SECRET, the app's client secret HubSpot signs webhooks with")
 	case w.URL == "":
 		return errors.New("configuration: HUBSPOT_WEBHOOK_ADDRESS needs HUBSPOT_WEBHOOK_URL, the public URL HubSpot posts to and signs")
+	}
+	if _, err := strconv.ParseBool(w.MaintainCheckbox); err != nil {
+		return fmt.Errorf("configuration: HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX must be true or false, got %q", w.MaintainCheckbox)
 	}
 	return checkWebhookURL(w.URL)
 }

@@ -24,6 +24,7 @@ func TestWebhookReceiverSettings(t *testing.T) {
 	c, err := LoadWorker()
 	require.NoError(t, err)
 	require.True(t, c.Webhook.On())
+	require.False(t, c.Webhook.MaintainsCheckbox(), "the checkbox maintainer is not started by events unless asked")
 	require.Equal(t, "app-secret", c.Webhook.Secret)
 	require.Equal(t, on["HUBSPOT_WEBHOOK_URL"], c.Webhook.URL, "a query is part of what HubSpot signs")
 	_, stillSet := os.LookupEnv("HUBSPOT_APP_SECRET")
@@ -37,6 +38,7 @@ func TestWebhookReceiverSettings(t *testing.T) {
 		{"plain http", "HUBSPOT_WEBHOOK_URL", "http://hooks.example.com/hubspot", "HUBSPOT_WEBHOOK_URL must use https"},
 		{"relative", "HUBSPOT_WEBHOOK_URL", "/hubspot", "HUBSPOT_WEBHOOK_URL must be the absolute https:// URL"},
 		{"credentials", "HUBSPOT_WEBHOOK_URL", "https://u:p@hooks.example.com/", "must not carry credentials"},
+		{"maintainer switch", "HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX", "yes", "HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX must be true or false"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			setEnv(t, complete)
