@@ -16,13 +16,14 @@ import (
 
 // timings records the timers a workflow reports.
 type timings struct {
-	client.MetricsHandler // the no-op handler, for what is not recorded
+	// The no-op handler, for what is not recorded.
+	client.MetricsHandler
 	mu  sync.Mutex
 	got map[string][]time.Duration
 }
 
 func (t *timings) WithTags(map[string]string) client.MetricsHandler { return t }
-func (t *timings) Timer(name string) client.MetricsTimer           { return timer{t, name} }
+func (t *timings) Timer(name string) client.MetricsTimer            { return timer{t, name} }
 
 type timer struct {
 	t    *timings
