@@ -171,7 +171,7 @@ func (d *delivery) addChange(act action, e hubspot.WebhookEvent, now time.Time) 
 	if !seen {
 		d.order = append(d.order, act.contact)
 	}
-	if !at.Before(c.OccurredAt) {
+	if !seen || at.After(c.OccurredAt) {
 		c.OccurredAt, c.Event = at, e.SubscriptionType
 	}
 	for _, id := range act.merged {
