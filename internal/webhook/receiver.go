@@ -5,9 +5,11 @@
 package webhook
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,11 +27,13 @@ import (
 
 // Limits of a delivery. HubSpot sends at most 100 events, a few hundred bytes each.
 const (
-	MaxBodyBytes    = 1 << 20
-	handoffTimeout  = 4 * time.Second // HubSpot gives up on an answer after about 5 s and retries
-	handoffParallel = 8
-	repeatWindow    = 10 * time.Minute
-	repeatLimit     = 100_000
+	MaxBodyBytes   = 1 << 20
+	handoffTimeout = 4 * time.Second // HubSpot gives up on an answer after 5 s and retries
+	// handoffCalls bounds the calls to Temporal in flight for all deliveries together: HubSpot
+	// sends up to 10 deliveries at once, and a burst of them must not swamp the frontend.
+	handoffCalls = 32
+	repeatWindow = 10 * time.Minute
+	repeatLimit  = 100_000
 )
 
 // The results a delivery is counted under (cssync_webhook_deliveries).
@@ -56,6 +60,7 @@ type Receiver struct {
 	rules   Rules
 	start   Starter
 	recent  *recent
+	calls   chan struct{} // handoffCalls slots
 	metrics tally.Scope
 	logger  *slog.Logger
 }
@@ -66,7 +71,7 @@ func New(v Verifier, rules Rules, start Starter, metrics tally.Scope, logger *sl
 		v.Now = time.Now
 	}
 	return &Receiver{verify: v, rules: rules, start: start, recent: newRecent(repeatWindow, repeatLimit),
-		metrics: metrics.SubScope("cssync").SubScope("webhook"), logger: logger}
+		calls: make(chan struct{}, handoffCalls), metrics: metrics.SubScope("cssync").SubScope("webhook"), logger: logger}
 }
 
 // ServeHTTP checks a delivery and hands its syncs over: 204 once they are all durable, 401 for a
@@ -101,19 +106,22 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := rc.plan(events, rc.verify.Now())
-	if err := rc.handOver(r.Context(), d); err != nil {
-		d.failed()
+	done, err := rc.handOver(r.Context(), d)
+	// What was handed over is remembered even when the rest failed: HubSpot's retry of the
+	// delivery then starts only what is left.
+	rc.recent.add(d.handedOver(done), rc.verify.Now())
+	if err != nil {
+		d.failed(done)
 		rc.count(d)
 		rc.metrics.Tagged(map[string]string{"result": resultHandoff}).Counter("deliveries").Inc(1)
-		rc.logger.Error("webhook delivery not handed to Temporal; HubSpot will retry it", "events", len(events), "error", err)
-		http.Error(w, "the syncs could not be started; retry", http.StatusServiceUnavailable)
+		rc.logger.Error("webhook delivery not all handed to Temporal; HubSpot will retry it", "events", len(events),
+			"syncs", len(d.order), "handedOver", len(done), "error", err)
+		http.Error(w, "the syncs could not all be started; retry", http.StatusServiceUnavailable)
 		return
 	}
-	rc.recent.add(d.keys, rc.verify.Now())
 	rc.count(d)
 	rc.metrics.Tagged(map[string]string{"result": resultAccepted}).Counter("deliveries").Inc(1)
-	rc.logger.Debug("webhook delivery handed over", "events", len(events), "contacts", len(d.contacts),
-		"clientSync", d.clients, "checkbox", d.checkbox)
+	rc.logger.Debug("webhook delivery handed over", "events", len(events), "syncs", len(d.order))
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -127,14 +135,23 @@ func (rc *Receiver) refuse(w http.ResponseWriter, ref *refusal) {
 // id), the client sync and the maintainer at most once, and each event's result.
 type delivery struct {
 	contacts map[string]workflows.HubSpotChange
-	order    []string // contacts in the order of their first event
-	clients  bool
-	checkbox bool
-	keys     []eventKey // the events handed over, remembered once they are
+	order    []string // the syncs to hand over: contact ids, clientsTarget, checkboxTarget
 	results  []eventResult
 }
 
-type eventResult struct{ typ, result string }
+// The targets of the client sync and the checkbox maintainer, beside contact ids (which are
+// digits, so never these).
+const (
+	clientsTarget  = "clients"
+	checkboxTarget = "checkbox"
+)
+
+// eventResult is what became of one event; an event to hand over has its key and targets.
+type eventResult struct {
+	typ, result string
+	key         eventKey
+	targets     []string
+}
 
 func (rc *Receiver) plan(events []hubspot.WebhookEvent, now time.Time) *delivery {
 	d := &delivery{contacts: map[string]workflows.HubSpotChange{}}
@@ -142,22 +159,50 @@ func (rc *Receiver) plan(events []hubspot.WebhookEvent, now time.Time) *delivery
 	for _, e := range events {
 		k := keyOf(e)
 		if inThis[k] || rc.recent.has(k, now) {
-			d.results = append(d.results, eventResult{e.SubscriptionType, resultDuplicate})
+			d.results = append(d.results, eventResult{typ: e.SubscriptionType, result: resultDuplicate})
 			continue
 		}
 		inThis[k] = true
 		act := rc.rules.actionFor(e)
-		d.results = append(d.results, eventResult{e.SubscriptionType, act.result})
-		if act.result != resultContact && act.result != resultClients {
-			continue
-		}
-		d.keys = append(d.keys, k)
-		d.clients, d.checkbox = d.clients || act.clients, d.checkbox || act.checkbox
+		res := eventResult{typ: e.SubscriptionType, result: act.result, key: k}
 		if act.contact != "" {
 			d.addChange(act, e, now)
+			res.targets = append(res.targets, act.contact)
 		}
+		for _, t := range []struct {
+			on     bool
+			target string
+		}{{act.clients, clientsTarget}, {act.checkbox, checkboxTarget}} {
+			if t.on {
+				res.targets = append(res.targets, t.target)
+				if !slices.Contains(d.order, t.target) {
+					d.order = append(d.order, t.target)
+				}
+			}
+		}
+		d.results = append(d.results, res)
 	}
 	return d
+}
+
+// handedOver are the keys of the events every target of which was handed over.
+func (d *delivery) handedOver(done map[string]bool) []eventKey {
+	var keys []eventKey
+	for _, r := range d.results {
+		if len(r.targets) > 0 && allDone(r.targets, done) {
+			keys = append(keys, r.key)
+		}
+	}
+	return keys
+}
+
+func allDone(targets []string, done map[string]bool) bool {
+	for _, t := range targets {
+		if !done[t] {
+			return false
+		}
+	}
+	return true
 }
 
 // addChange folds one event into its contact's change: the latest time wins (a later change is
@@ -182,54 +227,62 @@ func (d *delivery) addChange(act action, e hubspot.WebhookEvent, now time.Time) 
 	d.contacts[act.contact] = c
 }
 
-// failed marks every event that was to be handed over as not handed over.
-func (d *delivery) failed() {
+// failed marks the events not handed over.
+func (d *delivery) failed(done map[string]bool) {
 	for i, r := range d.results {
-		if r.result == resultContact || r.result == resultClients {
+		if len(r.targets) > 0 && !allDone(r.targets, done) {
 			d.results[i].result = resultFailed
 		}
 	}
 }
 
-// handOver starts or signals every sync the delivery asks for, a few at a time, and returns the
-// first error once all were tried.
-func (rc *Receiver) handOver(ctx context.Context, d *delivery) error {
+// handOver starts or signals every sync the delivery asks for, within handoffTimeout and the
+// receiver's bound on calls in flight. It returns the targets handed over and the first error.
+func (rc *Receiver) handOver(ctx context.Context, d *delivery) (map[string]bool, error) {
 	ctx, cancel := context.WithTimeout(ctx, handoffTimeout)
 	defer cancel()
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		first error
-		slots = make(chan struct{}, handoffParallel)
+		done  = map[string]bool{}
 	)
-	do := func(what string, f func() error) {
+	for _, target := range d.order {
+		select {
+		case rc.calls <- struct{}{}:
+		case <-ctx.Done():
+			mu.Lock()
+			first = cmp.Or(first, fmt.Errorf("handing over %s: %w", target, ctx.Err()))
+			mu.Unlock()
+			continue
+		}
 		wg.Add(1)
-		slots <- struct{}{}
 		go func() {
-			defer func() { <-slots; wg.Done() }()
-			err := f()
+			defer func() { <-rc.calls; wg.Done() }()
+			what, err := rc.startOne(ctx, d, target)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil && first == nil {
-				first = err
+			if err != nil {
+				first = cmp.Or(first, err)
+				return
 			}
-			if err == nil {
-				rc.metrics.Tagged(map[string]string{"workflow": what}).Counter("syncs").Inc(1)
-			}
+			done[target] = true
+			rc.metrics.Tagged(map[string]string{"workflow": what}).Counter("syncs").Inc(1)
 		}()
 	}
-	for _, id := range d.order {
-		change := d.contacts[id]
-		do("contact", func() error { return rc.start.SyncContact(ctx, id, change) })
-	}
-	if d.clients {
-		do("clients", func() error { return rc.start.SyncClients(ctx) })
-	}
-	if d.checkbox {
-		do("checkbox", func() error { return rc.start.MaintainCheckbox(ctx) })
-	}
 	wg.Wait()
-	return first
+	return done, first
+}
+
+// startOne hands one target over; what names its workflow for the metric.
+func (rc *Receiver) startOne(ctx context.Context, d *delivery, target string) (what string, err error) {
+	switch target {
+	case clientsTarget:
+		return "clients", rc.start.SyncClients(ctx)
+	case checkboxTarget:
+		return "checkbox", rc.start.MaintainCheckbox(ctx)
+	}
+	return "contact", rc.start.SyncContact(ctx, target, d.contacts[target])
 }
 
 // count records every event's result, by subscription type.

@@ -35,6 +35,7 @@ type starts struct {
 	clients  int
 	checkbox int
 	fail     error
+	failFor  string // the one contact whose sync fails, when set
 }
 
 func (s *starts) SyncContact(_ context.Context, id string, c workflows.HubSpotChange) error {
@@ -42,6 +43,9 @@ func (s *starts) SyncContact(_ context.Context, id string, c workflows.HubSpotCh
 	defer s.mu.Unlock()
 	if s.fail != nil {
 		return s.fail
+	}
+	if id == s.failFor {
+		return errors.New("temporal refused " + id)
 	}
 	if s.contacts == nil {
 		s.contacts = map[string][]workflows.HubSpotChange{}
@@ -209,6 +213,21 @@ func TestAFailedHandOverIsRetriedNotForgotten(t *testing.T) {
 	f.started.fail = nil
 	require.Equal(t, http.StatusNoContent, f.deliver(e), "the retry is not taken for a repeat")
 	require.Len(t, f.started.contacts["51"], 1)
+}
+
+// A delivery handed over in part is answered 503; HubSpot's retry starts only what was left.
+func TestARetryStartsOnlyWhatWasLeft(t *testing.T) {
+	f := newFixture(t, rules)
+	f.started.failFor = "52"
+	events := []hubspot.WebhookEvent{dealIDChange("51", now, "1002"), dealIDChange("52", now, "1002"),
+		dealProp("deal.propertyChange", "sync_deal")}
+	require.Equal(t, http.StatusServiceUnavailable, f.deliver(events...))
+	require.EqualValues(t, 1, f.counted("events", map[string]string{"type": "contact.propertyChange", "result": resultFailed}))
+	f.started.failFor = ""
+	require.Equal(t, http.StatusNoContent, f.deliver(events...))
+	require.Len(t, f.started.contacts["51"], 1, "handed over the first time")
+	require.Len(t, f.started.contacts["52"], 1, "handed over on the retry")
+	require.Equal(t, 1, f.started.clients)
 }
 
 func TestADeliveryIsOneChangePerContact(t *testing.T) {
