@@ -166,8 +166,8 @@ func burst(ctx context.Context, srv devServer, events, contacts int) {
 	calls := h.fakes.ClientSuccess.CallsByRoute()
 	fmt.Printf("burst: %d deal id changes over %d contacts, made in %s; every POST sent twice, events reversed\n", events, contacts,
 		made.Round(time.Millisecond))
-	fmt.Printf("  events %d in webhook POSTs %d: accepted %d, refused and retried %d; settled %.1f s after the first change\n",
-		st.Events, st.Posts, st.Accepted, st.Refused, settled.Seconds())
+	fmt.Printf("  events %d in webhook POSTs %d: accepted %d, refused and retried %d %v; settled %.1f s after the first change\n",
+		st.Events, st.Posts, st.Accepted, st.Refused, st.RefusedBy, settled.Seconds())
 	fmt.Printf("  lost %d, duplicated %d (contacts not on their last deal's client / on more than one)\n", lost, duplicated)
 	fmt.Printf("  syncs %d for %d contacts: %.2f per contact, at most %d for one (target: at most 2, the first and one more)\n",
 		total, len(runs), float64(total)/float64(max(1, len(runs))), most)

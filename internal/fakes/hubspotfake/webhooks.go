@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -59,6 +60,8 @@ type WebhookStats struct {
 	Accepted int // attempts answered 2xx
 	Refused  int // attempts answered otherwise, or not answered
 	Dropped  int // POSTs given up after MaxAttempts
+	// RefusedBy counts the refused attempts by the status they were answered (0: no answer).
+	RefusedBy map[int]int
 }
 
 // Identifiers every event carries, as a portal's would.
@@ -126,7 +129,9 @@ func (s *Server) WebhookStats() WebhookStats {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.stats
+	st := h.stats
+	st.RefusedBy = maps.Clone(st.RefusedBy)
+	return st
 }
 
 // WaitWebhooks returns once every event raised so far was delivered (or given up), or with the
@@ -276,13 +281,18 @@ func (h *webhooks) post(opts WebhookOptions, events []hubspot.WebhookEvent) bool
 			e.AttemptNumber = attempt
 			sent[i] = e
 		}
-		ok := h.send(opts, sent)
+		status := h.send(opts, sent)
+		ok := status/100 == 2
 		h.mu.Lock()
 		h.stats.Posts++
 		if ok {
 			h.stats.Accepted++
 		} else {
 			h.stats.Refused++
+			if h.stats.RefusedBy == nil {
+				h.stats.RefusedBy = map[int]int{}
+			}
+			h.stats.RefusedBy[status]++
 		}
 		h.mu.Unlock()
 		if ok {
@@ -299,11 +309,11 @@ func (h *webhooks) post(opts WebhookOptions, events []hubspot.WebhookEvent) bool
 	return true
 }
 
-// send makes one signed POST and reports whether it was answered 2xx.
-func (h *webhooks) send(opts WebhookOptions, events []hubspot.WebhookEvent) bool {
+// send makes one signed POST and returns the status it was answered, 0 for none.
+func (h *webhooks) send(opts WebhookOptions, events []hubspot.WebhookEvent) int {
 	body, err := json.Marshal(events)
 	if err != nil {
-		return false
+		return 0
 	}
 	signed := opts.SignedURL
 	if signed == "" {
@@ -312,17 +322,17 @@ func (h *webhooks) send(opts WebhookOptions, events []hubspot.WebhookEvent) bool
 	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	req, err := http.NewRequest(http.MethodPost, opts.URL, bytes.NewReader(body))
 	if err != nil {
-		return false
+		return 0
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(hubspot.RequestTimestampHeader, ts)
 	req.Header.Set(hubspot.SignatureV3Header, hubspot.SignatureV3(opts.Secret, http.MethodPost, signed, body, ts))
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return false
+		return 0
 	}
 	resp.Body.Close()
-	return resp.StatusCode/100 == 2
+	return resp.StatusCode
 }
 
 // wait pauses for d; false when the deliveries were stopped meanwhile.
