@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/example"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
@@ -64,6 +63,23 @@ func (s *stack) requireMovedOnce(to int64) {
 	require.Equal(s.t, 1, calls[csRemove], "one removal")
 }
 
+// placeBrian syncs Brian once by hand, onto client, and forgets the writes that took.
+func (s *stack) placeBrian(client int64) {
+	s.t.Helper()
+	res := s.syncContact(example.ContactID)
+	require.Equal(s.t, client, res.ClientID, res.Reason)
+	s.fakes.ClientSuccess.ResetCounters()
+}
+
+// requireEventMove checks that the sync the webhook started moved Brian to client, once.
+func (s *stack) requireEventMove(event string, to int64) {
+	s.t.Helper()
+	runs := s.eventSync(example.ContactID)
+	require.Equal(s.t, string(syncplan.Moved), runs[0].Outcome)
+	require.Equal(s.t, event, runs[0].Event)
+	s.requireMovedOnce(to)
+}
+
 // TestWebhookMovesBrian: his Associated Deal ID changes in HubSpot and the webhook alone, with
 // no starter command, moves him to the new deal's client.
 func TestWebhookMovesBrian(t *testing.T) {
@@ -71,39 +87,27 @@ func TestWebhookMovesBrian(t *testing.T) {
 	s.seedExample()
 	s.receiveWebhooks(hubspotfake.WebhookOptions{})
 	s.startWorker()
-	require.Equal(t, syncplan.Created, s.syncContact(example.ContactID).Outcome)
-	s.fakes.ClientSuccess.ResetCounters()
+	s.placeBrian(example.FirstClientID)
 
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
-	runs := s.eventSync(example.ContactID)
-	require.Equal(t, string(syncplan.Moved), runs[0].Outcome)
-	require.Equal(t, "contact.propertyChange", runs[0].Event)
-	s.requireMovedOnce(example.SecondClientID)
+	s.requireEventMove("contact.propertyChange", example.SecondClientID)
 }
 
 // TestWebhookNewDealAssociationMovesBrian: with the associations resolver a new association with a
 // newer deal is an event of its own (HubSpot does not move lastmodifieddate for it).
 func TestWebhookNewDealAssociationMovesBrian(t *testing.T) {
 	s := newStack(t)
-	hs := example.HubSpot()
-	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	hs.Deals[0].CreatedAt, hs.Deals[1].CreatedAt = jan, jan.AddDate(0, 1, 0) // 1002 is the newer
-	hs.Contacts[0].Properties["associated_deal_id"] = ""
+	hs := datedExample()
 	hs.Associations = hs.Associations[:1] // 51 → 1001 only
 	s.fakes.HubSpot.Seed(hs)
 	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
 	s.cfg.HubSpot.DealResolver = "associations"
 	s.receiveWebhooks(hubspotfake.WebhookOptions{})
 	s.startWorker()
-	first := s.syncContact(example.ContactID)
-	require.Equal(t, example.FirstClientID, first.ClientID, first.Reason)
-	s.fakes.ClientSuccess.ResetCounters()
+	s.placeBrian(example.FirstClientID)
 
 	s.fakes.HubSpot.Associate(hubspotfake.Assoc{FromType: "contacts", FromID: example.ContactID, ToType: "deals", ToID: example.SecondDealID})
-	runs := s.eventSync(example.ContactID)
-	require.Equal(t, string(syncplan.Moved), runs[0].Outcome)
-	require.Equal(t, "contact.associationChange", runs[0].Event)
-	s.requireMovedOnce(example.SecondClientID)
+	s.requireEventMove("contact.associationChange", example.SecondClientID)
 }
 
 // TestWebhookMergeFoldsBothRecords: HubSpot merges two synced contacts; the contact.merge event
@@ -122,15 +126,7 @@ func TestWebhookMergeFoldsBothRecords(t *testing.T) {
 	runs := s.eventSync(survivor)
 	require.Equal(t, "contact.merge", runs[0].Event)
 	require.Contains(t, []string{string(syncplan.Updated), string(syncplan.Moved)}, runs[0].Outcome)
-	var ours []clientsuccess.Contact
-	for _, c := range s.fakes.ClientSuccess.Contacts() {
-		if c.ExternalID != "" {
-			ours = append(ours, c)
-		}
-	}
-	require.Len(t, ours, 1, "%+v", ours)
-	require.Equal(t, survivor, ours[0].ExternalID)
-	require.Equal(t, example.SecondClientID, ours[0].ClientID, "52 was the primary: its deal")
+	s.requireOnlyRecord(survivor, example.SecondClientID) // 52 was the primary: its deal
 }
 
 // TestWebhookDeletion: a contact deleted in HubSpot keeps its records (DELETED_CONTACTS=keep) or
@@ -221,8 +217,7 @@ func TestWebhookDuplicatedAndReorderedDeliveries(t *testing.T) {
 	s.receiveWebhooks(hubspotfake.WebhookOptions{Duplicate: true, Reorder: true, BatchSize: 1, Concurrency: 1,
 		Gather: 100 * time.Millisecond})
 	s.startWorker()
-	require.Equal(t, syncplan.Created, s.syncContact(example.ContactID).Outcome)
-	s.fakes.ClientSuccess.ResetCounters()
+	s.placeBrian(example.FirstClientID)
 
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"jobtitle": "Co-founder"})
