@@ -171,7 +171,8 @@ func burst(ctx context.Context, srv devServer, events, contacts int) {
 	fmt.Printf("  lost %d, duplicated %d (contacts not on their last deal's client / on more than one)\n", lost, duplicated)
 	fmt.Printf("  syncs %d for %d contacts: %.2f per contact, at most %d for one (target: at most 2, the first and one more)\n",
 		total, len(runs), float64(total)/float64(max(1, len(runs))), most)
-	fmt.Printf("  ClientSuccess creates %d, removals %d\n", calls["POST /v1/clients/{cid}/contacts"], calls["DELETE /v1/clients/{cid}/contacts/{id}"])
+	fmt.Printf("  ClientSuccess creates %d, removals %d\n",
+		calls["POST /v1/clients/{cid}/contacts"], calls["DELETE /v1/clients/{cid}/contacts/{id}"])
 }
 
 // placed counts the contacts on exactly their last deal's client, those on none or another

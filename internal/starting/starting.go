@@ -76,7 +76,8 @@ func SyncClients(ctx context.Context, c client.Client, taskQueue string, in work
 // StartClientSync starts a client sync, or joins the one running, without waiting for it: for
 // callers that only need it under way, such as the webhook receiver. The summary says why.
 func StartClientSync(ctx context.Context, c client.Client, taskQueue, summary string) error {
-	_, err := startOnce(ctx, c, taskQueue, workflows.ClientsWorkflowID, summary, "client sync", workflows.SyncClients, workflows.SyncClientsInput{})
+	_, err := startOnce(ctx, c, taskQueue, workflows.ClientsWorkflowID, summary, "client sync",
+		workflows.SyncClients, workflows.SyncClientsInput{})
 	return err
 }
 

@@ -43,10 +43,12 @@ func TestEventsMapToTheSyncsTheyConcern(t *testing.T) {
 		{"merge into the primary's id", rules, hubspot.WebhookEvent{SubscriptionType: "contact.merge", ObjectID: "51",
 			PrimaryObjectID: "51", MergedObjectIDs: []hubspot.WebhookID{"52"}},
 			action{result: resultContact, contact: "51", merged: []string{"52"}}},
-		{"deal association, associations resolver", assocRules, assoc("CONTACT_TO_DEAL", "51", "1002"), action{result: resultContact, contact: "51"}},
+		{"deal association, associations resolver", assocRules, assoc("CONTACT_TO_DEAL", "51", "1002"),
+			action{result: resultContact, contact: "51"}},
 		{"deal association, reverse direction", assocRules, assoc("DEAL_TO_CONTACT", "1002", "51"), action{result: resultContact, contact: "51"}},
 		{"deal association, property resolver", rules, assoc("CONTACT_TO_DEAL", "51", "1002"), action{result: resultIgnored}},
-		{"company association, company clients", companyRules, assoc("CONTACT_TO_COMPANY", "51", "7"), action{result: resultContact, contact: "51"}},
+		{"company association, company clients", companyRules, assoc("CONTACT_TO_COMPANY", "51", "7"),
+			action{result: resultContact, contact: "51"}},
 		{"company association, deal clients", assocRules, assoc("CONTACT_TO_COMPANY", "51", "7"), action{result: resultIgnored}},
 		{"deal to company", assocRules, assoc("DEAL_TO_COMPANY", "1002", "7"), action{result: resultIgnored}},
 		{"association without a type", assocRules, assoc("", "51", "7"), action{result: resultInvalid}},
@@ -69,7 +71,8 @@ func TestEventsMapToTheSyncsTheyConcern(t *testing.T) {
 }
 
 func prop(id, name string) hubspot.WebhookEvent {
-	return hubspot.WebhookEvent{SubscriptionType: "contact.propertyChange", ObjectID: hubspot.WebhookID(id), PropertyName: name, PropertyValue: "v"}
+	return hubspot.WebhookEvent{SubscriptionType: "contact.propertyChange", ObjectID: hubspot.WebhookID(id),
+		PropertyName: name, PropertyValue: "v"}
 }
 
 func kind(typ, id string) hubspot.WebhookEvent {

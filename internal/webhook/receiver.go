@@ -76,33 +76,11 @@ func New(v Verifier, rules Rules, start Starter, metrics tally.Scope, logger *sl
 
 // ServeHTTP checks a delivery and hands its syncs over: 204 once they are all durable, 401 for a
 // bad signature or timestamp, 413 above MaxBodyBytes, 400 for a body that is not events, 503 when
-// Temporal did not take them. Nothing is started for a refused delivery.
+// Temporal did not take them all. Nothing is started for a refused delivery.
 func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		rc.refuse(w, &refusal{http.StatusMethodNotAllowed, resultNotPost, "method " + r.Method})
-		return
-	}
-	if ref := rc.verify.checkTimestamp(r.Header); ref != nil {
+	events, ref := rc.read(w, r)
+	if ref != nil {
 		rc.refuse(w, ref)
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		rc.refuse(w, &refusal{http.StatusRequestEntityTooLarge, resultTooLarge, "body over the limit of " + humanBytes(tooLarge.Limit)})
-		return
-	case err != nil:
-		rc.refuse(w, &refusal{http.StatusBadRequest, resultBadBody, "body not read: " + err.Error()})
-		return
-	}
-	if ref := rc.verify.checkSignature(r.Method, r.Header, body); ref != nil {
-		rc.refuse(w, ref)
-		return
-	}
-	var events []hubspot.WebhookEvent
-	if err := json.Unmarshal(body, &events); err != nil {
-		rc.refuse(w, &refusal{http.StatusBadRequest, resultBadBody, "body is not a JSON array of events: " + err.Error()})
 		return
 	}
 	d := rc.plan(events, rc.verify.Now())
@@ -112,17 +90,42 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rc.recent.add(d.handedOver(done), rc.verify.Now())
 	if err != nil {
 		d.failed(done)
-		rc.count(d)
-		rc.metrics.Tagged(map[string]string{"result": resultHandoff}).Counter("deliveries").Inc(1)
+		rc.count(d, resultHandoff)
 		rc.logger.Error("webhook delivery not all handed to Temporal; HubSpot will retry it", "events", len(events),
 			"syncs", len(d.order), "handedOver", len(done), "error", err)
 		http.Error(w, "the syncs could not all be started; retry", http.StatusServiceUnavailable)
 		return
 	}
-	rc.count(d)
-	rc.metrics.Tagged(map[string]string{"result": resultAccepted}).Counter("deliveries").Inc(1)
+	rc.count(d, resultAccepted)
 	rc.logger.Debug("webhook delivery handed over", "events", len(events), "syncs", len(d.order))
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// read checks that the delivery is HubSpot's, recent and small enough, and decodes its events; a
+// refusal says why not. The timestamp is checked before the body is read.
+func (rc *Receiver) read(w http.ResponseWriter, r *http.Request) ([]hubspot.WebhookEvent, *refusal) {
+	if r.Method != http.MethodPost {
+		return nil, &refusal{http.StatusMethodNotAllowed, resultNotPost, "method " + r.Method}
+	}
+	if ref := rc.verify.checkTimestamp(r.Header); ref != nil {
+		return nil, ref
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, &refusal{http.StatusRequestEntityTooLarge, resultTooLarge, "body over the limit of " + humanBytes(tooLarge.Limit)}
+	case err != nil:
+		return nil, &refusal{http.StatusBadRequest, resultBadBody, "body not read: " + err.Error()}
+	}
+	if ref := rc.verify.checkSignature(r.Method, r.Header, body); ref != nil {
+		return nil, ref
+	}
+	var events []hubspot.WebhookEvent
+	if err := json.Unmarshal(body, &events); err != nil {
+		return nil, &refusal{http.StatusBadRequest, resultBadBody, "body is not a JSON array of events: " + err.Error()}
+	}
+	return events, nil
 }
 
 func (rc *Receiver) refuse(w http.ResponseWriter, ref *refusal) {
@@ -285,8 +288,9 @@ func (rc *Receiver) startOne(ctx context.Context, d *delivery, target string) (w
 	return "contact", rc.start.SyncContact(ctx, target, d.contacts[target])
 }
 
-// count records every event's result, by subscription type.
-func (rc *Receiver) count(d *delivery) {
+// count records the delivery's result and every event's, by subscription type.
+func (rc *Receiver) count(d *delivery, result string) {
+	rc.metrics.Tagged(map[string]string{"result": result}).Counter("deliveries").Inc(1)
 	for _, r := range d.results {
 		rc.metrics.Tagged(map[string]string{"type": typeLabel(r.typ), "result": r.result}).Counter("events").Inc(1)
 	}

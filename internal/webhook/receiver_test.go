@@ -163,10 +163,13 @@ func TestRefusedDeliveriesStartNothing(t *testing.T) {
 		{"six minutes old", 401, resultBadTimestamp, func(f *fixture) int { return f.post(body, secret, publicURL, now.Add(-6*time.Minute)) }},
 		{"six minutes ahead", 401, resultBadTimestamp, func(f *fixture) int { return f.post(body, secret, publicURL, now.Add(6*time.Minute)) }},
 		{"over a MiB", 413, resultTooLarge, func(f *fixture) int {
-			big := append([]byte(`[{"subscriptionType":"contact.creation","objectId":51,"propertyValue":"`), bytes.Repeat([]byte("x"), MaxBodyBytes)...)
+			big := append([]byte(`[{"subscriptionType":"contact.creation","objectId":51,"propertyValue":"`),
+				bytes.Repeat([]byte("x"), MaxBodyBytes)...)
 			return f.post(append(big, `"}]`...), secret, publicURL, now)
 		}},
-		{"signed, but not events", 400, resultBadBody, func(f *fixture) int { return f.post([]byte(`{"not":"a list"}`), secret, publicURL, now) }},
+		{"signed, but not events", 400, resultBadBody, func(f *fixture) int {
+			return f.post([]byte(`{"not":"a list"}`), secret, publicURL, now)
+		}},
 		{"no timestamp", 401, resultBadTimestamp, func(f *fixture) int {
 			req := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
 			rec := httptest.NewRecorder()

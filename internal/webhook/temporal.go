@@ -41,5 +41,6 @@ func (t Temporal) SyncClients(ctx context.Context) error {
 
 // MaintainCheckbox starts the checkbox maintainer, or leaves the run in progress to it.
 func (t Temporal) MaintainCheckbox(ctx context.Context) error {
-	return starting.StartCheckbox(ctx, t.Client, t.TaskQueue, "tick and untick contacts' sync checkbox: a HubSpot webhook reported a checkbox change")
+	return starting.StartCheckbox(ctx, t.Client, t.TaskQueue,
+		"tick and untick contacts' sync checkbox: a HubSpot webhook reported a checkbox change")
 }

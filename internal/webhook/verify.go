@@ -42,7 +42,8 @@ func (v Verifier) checkTimestamp(h http.Header) *refusal {
 	}
 	age := v.Now().Sub(time.UnixMilli(ms))
 	if age > MaxAge || age < -MaxAge {
-		return &refusal{http.StatusUnauthorized, resultBadTimestamp, fmt.Sprintf("timestamp %s away from now (more than %s)", age.Round(time.Second), MaxAge)}
+		return &refusal{http.StatusUnauthorized, resultBadTimestamp,
+			fmt.Sprintf("timestamp %s away from now (more than %s)", age.Round(time.Second), MaxAge)}
 	}
 	return nil
 }

@@ -20,7 +20,8 @@ type hookFlags struct {
 
 func webhookFlags() hookFlags {
 	return hookFlags{
-		url:       flag.String("webhook-url", os.Getenv("HUBSPOT_WEBHOOK_URL"), "POST webhooks here when records change (default $HUBSPOT_WEBHOOK_URL; empty: none)"),
+		url: flag.String("webhook-url", os.Getenv("HUBSPOT_WEBHOOK_URL"),
+			"POST webhooks here when records change (default $HUBSPOT_WEBHOOK_URL; empty: none)"),
 		signedURL: flag.String("webhook-signed-url", "", "the URL the signature covers, when -webhook-url is the address behind a proxy"),
 		delay:     flag.Duration("webhook-delay", 0, "hold every webhook POST this long"),
 		duplicate: flag.Bool("webhook-duplicate", false, "send every webhook POST twice"),

@@ -168,7 +168,8 @@ func TestWebhooksAreRetriedUntilAnswered2xx(t *testing.T) {
 		require.Equal(t, i, p[0].AttemptNumber)
 		require.Equal(t, posts[0][0].EventID, p[0].EventID, "the same event, again")
 	}
-	require.Equal(t, hubspotfake.WebhookStats{Events: 1, Posts: 3, Accepted: 1, Refused: 2, RefusedBy: map[int]int{503: 1, 500: 1}}, s.WebhookStats())
+	require.Equal(t, hubspotfake.WebhookStats{Events: 1, Posts: 3, Accepted: 1, Refused: 2, RefusedBy: map[int]int{503: 1, 500: 1}},
+		s.WebhookStats())
 }
 
 func TestWebhooksGiveUpAfterMaxAttempts(t *testing.T) {
