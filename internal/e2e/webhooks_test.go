@@ -48,6 +48,7 @@ func (s *stack) eventSync(id string) []starting.Run {
 	for _, r := range runs[1:] {
 		require.False(s.t, syncplan.Outcome(r.Outcome).Wrote(), "a run after the first writes nothing: %+v", runs)
 	}
+	require.NotContains(s.t, s.logs.String(), devstack.FakeAppSecret, "the app secret is never logged")
 	return runs
 }
 
@@ -91,6 +92,23 @@ func TestWebhookMovesBrian(t *testing.T) {
 
 	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
 	s.requireEventMove("contact.propertyChange", example.SecondClientID)
+}
+
+// TestWebhookReceiverInTheWorkerBinary: the worker command reads the receiver's settings from its
+// environment, serves it, and never prints the app secret.
+func TestWebhookReceiverInTheWorkerBinary(t *testing.T) {
+	s := newStack(t)
+	s.seedExample()
+	// Deliveries before the receiver listens are refused by the network and retried.
+	s.receiveWebhooks(hubspotfake.WebhookOptions{RetryAfter: 100 * time.Millisecond})
+	w := s.startWorkerProcess()
+	s.placeBrian(example.FirstClientID)
+
+	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
+	s.requireEventMove("contact.propertyChange", example.SecondClientID)
+	w.kill()
+	require.Contains(t, w.out.String(), "webhook receiver listening")
+	require.NotContains(t, w.out.String(), devstack.FakeAppSecret)
 }
 
 // TestWebhookNewDealAssociationMovesBrian: with the associations resolver a new association with a
