@@ -86,7 +86,8 @@ func run(ctx context.Context, address, uiPort string, hold bool) error {
 		if err := fakes.HubSpot.WaitWebhooks(ctx); err != nil {
 			return err
 		}
-		fmt.Printf("webhook: HubSpot fake → worker, %d event(s) signed, verified and accepted so far\n", fakes.HubSpot.WebhookStats().Events)
+		st := fakes.HubSpot.WebhookStats()
+		fmt.Printf("webhook: HubSpot fake → worker, %d event(s) so far in %d signed POST(s) the receiver accepted\n", st.Events, st.Accepted)
 		runs, err := starting.AwaitChain(ctx, c, workflows.ContactWorkflowID(example.ContactID))
 		if err != nil {
 			return err
