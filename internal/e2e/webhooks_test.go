@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strconv"
 	"testing"
 	"time"
@@ -244,4 +245,37 @@ func TestWebhookDuplicatedAndReorderedDeliveries(t *testing.T) {
 		"two events, each POST twice")
 	s.requireMovedOnce(example.SecondClientID)
 	require.Equal(t, "Co-founder", s.owned(example.ContactID)[0].Title, "the later change is there too")
+}
+
+// TestWebhookMetrics scrapes the receiver's metrics after a move and a refused delivery: deliveries
+// and events by result, event-started syncs, and the change-to-write latency.
+func TestWebhookMetrics(t *testing.T) {
+	s := newStack(t)
+	s.seedExample()
+	s.cfg.MetricsAddress = freeAddress(t)
+	s.receiveWebhooks(hubspotfake.WebhookOptions{})
+	s.startWorker()
+	s.placeBrian(example.FirstClientID)
+	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
+	s.requireEventMove("contact.propertyChange", example.SecondClientID)
+	require.Equal(t, http.StatusUnauthorized, s.postWebhook([]byte(`[]`), "not-the-app-secret", time.Now()))
+
+	want := map[string]*regexp.Regexp{
+		"accepted":   regexp.MustCompile(`(?m)^cssync_webhook_deliveries\{result="accepted"\} 1$`),
+		"refused":    regexp.MustCompile(`(?m)^cssync_webhook_deliveries\{result="bad_signature"\} 1$`),
+		"the event":  regexp.MustCompile(`(?m)^cssync_webhook_events\{result="contact_sync",type="contact.propertyChange"\} 1$`),
+		"its sync":   regexp.MustCompile(`(?m)^cssync_webhook_syncs\{workflow="contact"\} 1$`),
+		"latency":    regexp.MustCompile(`(?m)^cssync_webhook_event_to_write_latency_count\{[^}]*workflow_type="SyncContact"[^}]*\} 1$`),
+		"in seconds": regexp.MustCompile(`(?m)^cssync_webhook_event_to_write_latency_bucket\{[^}]*le="\+Inf"[^}]*\} 1$`),
+	}
+	var body string
+	eventually(t, 15*time.Second, "the webhook metrics to be exported", func() bool {
+		body = get(t, "http://"+s.cfg.MetricsAddress+"/metrics")
+		for _, re := range want {
+			if !re.MatchString(body) {
+				return false
+			}
+		}
+		return true
+	})
 }
