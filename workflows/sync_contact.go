@@ -93,6 +93,7 @@ func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, 
 	readAt := workflow.Now(ctx)
 	err := s.run()
 	recordOutcome(ctx, s.res, err)
+	recordEventLatency(ctx, s.res)
 	if again, merged := newerChanges(changes, readAt); again && !in.DryRun {
 		next := in
 		next.AlsoOwns = appendNew(in.AlsoOwns, merged...)

@@ -78,6 +78,10 @@ func main() {
 	csLimit := flag.Int("clientsuccess-per-second", 10, "realistic ClientSuccess limit per second")
 	scaleN := flag.Int("scale-contacts", 0, "also run N' contacts at zero latency and compare peak RSS and history with N (0 skips it; the issue's check is 100000)")
 	flag.Parse()
+	if *webhookMode {
+		runWebhookBench(*latency)
+		return
+	}
 
 	ctx := context.Background()
 	srv, err := devstack.StartDevServer(ctx, devstack.DevServerOptions{})

@@ -79,10 +79,24 @@ func SyncClients(ctx context.Context, c client.Client, taskQueue string, in work
 	return runOnce[workflows.SyncClientsResult](ctx, c, taskQueue, id, summary, "client sync", workflows.SyncClients, in)
 }
 
-// runOnce starts workflow wf under id (or joins the run with that id in progress) and waits for
-// its result; errors name what ran and its workflow id.
-func runOnce[R any](ctx context.Context, c client.Client, taskQueue, id, summary, what string, wf, in any) (R, error) {
-	var res R
+// StartClientSync starts a client sync, or joins the one running, without waiting for it: for
+// callers that only need it under way, such as the webhook receiver. The summary says why.
+func StartClientSync(ctx context.Context, c client.Client, taskQueue, summary string) error {
+	_, err := startOnce(ctx, c, taskQueue, workflows.ClientsWorkflowID, summary, "client sync",
+		workflows.SyncClients, workflows.SyncClientsInput{})
+	return err
+}
+
+// StartCheckbox starts the checkbox maintainer, or joins the run in progress, without waiting.
+func StartCheckbox(ctx context.Context, c client.Client, taskQueue, summary string) error {
+	_, err := startOnce(ctx, c, taskQueue, workflows.CheckboxWorkflowID, summary, "checkbox maintenance",
+		workflows.MaintainContactCheckbox, workflows.MaintainContactCheckboxInput{})
+	return err
+}
+
+// startOnce starts workflow wf under id, or joins the run with that id in progress; errors name
+// what it was starting.
+func startOnce(ctx context.Context, c client.Client, taskQueue, id, summary, what string, wf, in any) (client.WorkflowRun, error) {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                taskQueue,
@@ -90,7 +104,18 @@ func runOnce[R any](ctx context.Context, c client.Client, taskQueue, id, summary
 		StaticSummary:            summary,
 	}, wf, in)
 	if err != nil {
-		return res, fmt.Errorf("starting %s: %w", what, err)
+		return nil, fmt.Errorf("starting %s: %w", what, err)
+	}
+	return run, nil
+}
+
+// runOnce starts workflow wf under id (or joins the run with that id in progress) and waits for
+// its result; errors name what ran and its workflow id.
+func runOnce[R any](ctx context.Context, c client.Client, taskQueue, id, summary, what string, wf, in any) (R, error) {
+	var res R
+	run, err := startOnce(ctx, c, taskQueue, id, summary, what, wf, in)
+	if err != nil {
+		return res, err
 	}
 	if err := run.Get(ctx, &res); err != nil {
 		return res, fmt.Errorf("%s (workflow %s): %w", what, run.GetID(), err)
