@@ -514,7 +514,7 @@ func (b *batch) count(r SyncContactResult) {
 		b.p.Planned = append(b.p.Planned, r)
 	}
 	switch {
-	case b.in.DryRun || r.Outcome == syncplan.Deferred || r.Outcome == syncplan.AlreadyRunning:
+	case b.in.DryRun || r.Outcome == syncplan.Deferred:
 	case r.Outcome == syncplan.Failed || b.waitsForNewClient(r):
 		reason := r.Reason
 		if reason == "" {
