@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,13 +29,21 @@ type page struct {
 // openPage starts headless Chromium with remote debugging and attaches to its first tab.
 func openPage(t *testing.T, browser string) *page {
 	t.Helper()
-	dir := t.TempDir()
+	// Not t.TempDir: Chromium's helper processes may still be writing there as the test ends.
+	dir, err := os.MkdirTemp("", "cssync-chromium-")
+	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 		"--user-data-dir="+dir, "--window-size=1600,1000", "--remote-debugging-port=0", "--remote-allow-origins=*", "about:blank")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its helpers too, to end them all
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		_ = os.RemoveAll(dir) // best effort: a helper that outlived the kill may still hold a file
+	})
 
 	var port string
 	eventually(t, 30*time.Second, "Chromium to open its debugging port", func() bool {
