@@ -8,6 +8,7 @@
 //	starter checkbox [-dry-run]     tick and untick contacts' sync checkbox by the configured rule
 //	starter pause|unpause [-note …] pause or unpause the schedule
 //	starter trigger                 run the scheduled sync (clients, then contacts) now
+//	starter attention               list the contacts whose last sync failed, and why
 //
 // It reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and TEMPORAL_TASK_QUEUE from the environment, and
 // the same TLS, API key and payload codec settings as the worker (docs/temporal-connection.md).
@@ -40,7 +41,8 @@ const usage = `usage:
   starter checkbox [-dry-run]          run MaintainContactCheckbox, wait, print the changes
   starter pause [-note TEXT]           pause the schedule
   starter unpause [-note TEXT]         unpause the schedule
-  starter trigger                      start a scheduled run now (skipped if one is running)`
+  starter trigger                      start a scheduled run now (skipped if one is running)
+  starter attention                    list the contacts whose last sync failed: why, since when, next retry`
 
 func main() {
 	if len(os.Args) < 2 {
@@ -72,7 +74,7 @@ type action func(ctx context.Context, c client.Client, taskQueue string) error
 // commands read their own flags and arguments, before anything connects.
 var commands = map[string]func(fs *flag.FlagSet, args []string) (action, error){
 	"contact": contact, "batch": batch, "clients": clients, "checkbox": checkbox,
-	"schedule": schedule, "pause": pause, "unpause": unpause, "trigger": trigger,
+	"schedule": schedule, "pause": pause, "unpause": unpause, "trigger": trigger, "attention": attention,
 }
 
 func run(ctx context.Context, cmd string, args []string) error {
@@ -132,7 +134,25 @@ func batchFlags(fs *flag.FlagSet, incremental bool) *workflows.SyncContactsInput
 		"incremental: look this far before the previous batch's start (HubSpot search lags)")
 	fs.BoolVar(&in.CheckEveryContact, "check-every-contact", false,
 		"start a contact sync for every listed contact, even one the page plan finds in line")
+	fs.DurationVar(&in.RetryFor, "retry-for", workflows.DefaultRetryFor,
+		"how long a step retries passing failures (429, 5xx, timeouts) before the contact's sync ends failed")
 	return &in
+}
+
+// attention prints the contacts whose last sync failed, as the running batch (or the last
+// completed one) holds them.
+func attention(fs *flag.FlagSet, args []string) (action, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, c client.Client, queue string) error {
+		list, from, err := starting.Attention(ctx, c, queue)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%d contacts need attention (from %s)\n", len(list), from)
+		return printJSON(list)
+	}, nil
 }
 
 // batch syncs every checked contact, showing progress, and prints the counts.

@@ -49,6 +49,7 @@ func MaintainContactCheckbox(ctx workflow.Context, in MaintainContactCheckboxInp
 	}
 	res := MaintainContactCheckboxResult{Enabled: plan.Enabled, DryRun: in.DryRun, Rule: plan.Rule,
 		Checked: plan.Check, Unchecked: plan.Uncheck}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("%s: tick %d, untick %d", plan.Rule, len(plan.Check), len(plan.Uncheck)))
 	if !plan.Enabled || in.DryRun {
 		return res, nil
 	}
@@ -75,6 +76,7 @@ func MaintainContactCheckbox(ctx workflow.Context, in MaintainContactCheckboxInp
 			return res, err
 		}
 		res.Written += len(chunk)
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("%s: %d of %d written", plan.Rule, res.Written, len(all)))
 	}
 	return res, nil
 }

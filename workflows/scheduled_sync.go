@@ -3,6 +3,8 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -40,7 +42,9 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	id := workflow.GetInfo(ctx).WorkflowExecution.ID
 	var res ScheduledSyncResult
 
+	workflow.SetCurrentDetails(ctx, "syncing clients")
 	clientsErr := syncClientsOnce(ctx, in.Clients, dry, &res.Clients)
+	workflow.SetCurrentDetails(ctx, "clients: "+countsText(res.Clients.Counts)+"; syncing contacts (see "+ScheduledContactsWorkflowID(id)+")")
 	if clientsErr != nil {
 		res.ClientsError = clientsErr.Error()
 		workflow.GetLogger(ctx).Error("client sync failed; syncing contacts anyway", "error", clientsErr)
@@ -66,10 +70,32 @@ func ScheduledSync(ctx workflow.Context, in ScheduledSyncInput) (ScheduledSyncRe
 	if err := workflow.ExecuteChildWorkflow(contactsCtx, SyncContacts, in.Contacts).Get(ctx, &res.Contacts); err != nil {
 		return res, err
 	}
+	workflow.SetCurrentDetails(ctx, "clients: "+countsText(res.Clients.Counts)+"; contacts: "+countsText(res.Contacts.Counts))
 	if clientsErr != nil {
 		return res, fmt.Errorf("contacts synced, but the client sync failed: %w", clientsErr)
 	}
 	return res, nil
+}
+
+// countsText says outcome counts in words, in a fixed order: "2 created, 1 failed", or "none".
+func countsText(counts map[syncplan.Outcome]int) string {
+	outcomes := make([]string, 0, len(counts))
+	// Sorted below, so the order the map gives does not matter.
+	//workflowcheck:ignore
+	for o := range counts {
+		outcomes = append(outcomes, string(o))
+	}
+	slices.Sort(outcomes)
+	var parts []string
+	for _, o := range outcomes {
+		if n := counts[syncplan.Outcome(o)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func dryRunPrefix(dry bool) string {

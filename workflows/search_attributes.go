@@ -56,8 +56,8 @@ func recordOutcome(ctx workflow.Context, res SyncContactResult, err error) {
 	if err != nil {
 		logger.Warn("contact sync failed", "HubSpotContactId", res.HubSpotContactID, "outcome", outcome, "error", err)
 	} else {
-		logger.Info("contact synced", "HubSpotContactId", res.HubSpotContactID, "outcome", outcome,
-			"ClientSuccessClientId", res.ClientID, "reason", res.Reason)
+		// Ids and the outcome only: a reason can quote what the contact holds.
+		logger.Info("contact synced", "HubSpotContactId", res.HubSpotContactID, "outcome", outcome, "ClientSuccessClientId", res.ClientID)
 	}
 	updates := []temporal.SearchAttributeUpdate{
 		HubSpotContactIDKey.ValueSet(res.HubSpotContactID),

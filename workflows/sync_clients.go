@@ -145,6 +145,7 @@ func SyncClients(ctx workflow.Context, in SyncClientsInput) (SyncClientsResult, 
 		for pending > 0 {
 			selector.Select(ctx)
 		}
+		workflow.SetCurrentDetails(ctx, fmt.Sprintf("%d %s done (run %d): %s", p.Total, sourceLabel(p.Source), p.Runs, countsText(p.Counts)))
 		doneThisRun += len(page.Records)
 		last := page.LastID == ""
 		if !last {

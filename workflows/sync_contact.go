@@ -89,11 +89,16 @@ type SyncContactResult struct {
 func SyncContact(ctx workflow.Context, in SyncContactInput) (SyncContactResult, error) {
 	workflow.SetCurrentDetails(ctx, "syncing HubSpot contact "+in.HubSpotContactID)
 	changes := workflow.GetSignalChannel(ctx, ChangedSignal)
+	// Changes already reported (the one that started this sync) happened before this run reads
+	// HubSpot, which sends an event only after the change: the read covers them.
+	_, merged := takeChanges(changes, time.Time{})
+	in.AlsoOwns = appendNew(in.AlsoOwns, merged...)
 	s := &contactSync{ctx: ctx, in: in, res: SyncContactResult{HubSpotContactID: in.HubSpotContactID, DryRun: in.DryRun}}
 	readAt := workflow.Now(ctx)
 	err := s.run()
 	recordOutcome(ctx, s.res, err)
-	if again, merged := newerChanges(changes, readAt); again && !in.DryRun {
+	recordEventLatency(ctx, s.res)
+	if again, merged := takeChanges(changes, readAt); again && !in.DryRun {
 		next := in
 		next.AlsoOwns = appendNew(in.AlsoOwns, merged...)
 		return s.res, workflow.NewContinueAsNewError(ctx, SyncContact, next)
@@ -118,9 +123,9 @@ type HubSpotChange struct {
 // HubSpot's clock and Temporal's are not the same clock.
 const changeMargin = 5 * time.Second
 
-// newerChanges takes every change reported so far and says whether one happened after the sync
-// read HubSpot (less the margin), with the merged ids any of them named.
-func newerChanges(changes workflow.ReceiveChannel, readAt time.Time) (again bool, merged []string) {
+// takeChanges takes every change reported so far and says whether one happened after the sync
+// read HubSpot at readAt (less the margin), with the merged ids any of them named.
+func takeChanges(changes workflow.ReceiveChannel, readAt time.Time) (again bool, merged []string) {
 	var c HubSpotChange
 	for changes.ReceiveAsync(&c) {
 		again = again || c.OccurredAt.After(readAt.Add(-changeMargin))
@@ -189,8 +194,8 @@ func (s *contactSync) run() error {
 	}
 	plan := syncplan.Decide(s.owner, s.target.Client.ID, s.contact.Fields.Email, s.located.Records)
 	if plan.Conflict != nil {
-		return s.done(syncplan.Conflict, fmt.Sprintf("client %s already has contact %d with email %s, not created by the sync; nothing written",
-			clientLabel(s.target.Client.Name, s.target.Client.ID), plan.Conflict.ContactID, s.contact.Fields.Email))
+		return s.done(syncplan.Conflict, fmt.Sprintf("client %s already has contact %d with the contact's email, not created by the sync; nothing written",
+			clientLabel(s.target.Client.Name, s.target.Client.ID), plan.Conflict.ContactID))
 	}
 	if s.in.DryRun {
 		return s.dryRun(plan)

@@ -490,3 +490,18 @@ func (s *syncContactSuite) TestAChangeAfterTheReadMeansOneMoreSync() {
 		})
 	}
 }
+
+// The change that started the sync (delivered with the start, as a webhook's signal-with-start
+// does) is covered by the sync's own read: no second run.
+func TestTheChangeThatStartedTheSyncIsCoveredByItsRead(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.RegisterActivity(a)
+	env.OnActivity(a.ReadContact, mock.Anything, "51").Return(activities.Contact{ID: "51", Found: true}, nil).Once()
+	env.RegisterDelayedCallback(func() {
+		env.SignalWorkflow(ChangedSignal, HubSpotChange{OccurredAt: env.Now(), Event: "contact.propertyChange"})
+	}, 0)
+	env.ExecuteWorkflow(SyncContact, SyncContactInput{HubSpotContactID: "51"})
+	require.NoError(t, env.GetWorkflowError(), "no continue-as-new")
+	env.AssertExpectations(t)
+}

@@ -281,7 +281,8 @@ func (b *batch) openCensus() error {
 	for {
 		ctx, err := workflow.CreateSession(b.ctx, opts)
 		if err == nil {
-			b.census, b.p.Census = ctx, workflow.GetSessionInfo(ctx).GetRecreateToken()
+			// The token is the session's host queue, JSON-encoded: the same on every replay.
+			b.census, b.p.Census = ctx, workflow.GetSessionInfo(ctx).GetRecreateToken() //workflowcheck:ignore
 			if err = b.takeCensus(); !b.censusLost(err) {
 				return err
 			}
@@ -513,7 +514,7 @@ func (b *batch) count(r SyncContactResult) {
 		b.p.Planned = append(b.p.Planned, r)
 	}
 	switch {
-	case b.in.DryRun || r.Outcome == syncplan.Deferred || r.Outcome == syncplan.AlreadyRunning:
+	case b.in.DryRun || r.Outcome == syncplan.Deferred:
 	case r.Outcome == syncplan.Failed || b.waitsForNewClient(r):
 		reason := r.Reason
 		if reason == "" {

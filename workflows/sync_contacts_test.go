@@ -51,7 +51,9 @@ func page(want activities.PagePlanInput) any {
 
 // newBatchEnv is a test environment for SyncContacts: sessions on (a full run takes its census in
 // one), the census and its sweep answering that ClientSuccess holds nothing unaccounted for.
-func newBatchEnv() *testsuite.TestWorkflowEnvironment { return newSweepingBatchEnv(activities.SweepResult{}) }
+func newBatchEnv() *testsuite.TestWorkflowEnvironment {
+	return newSweepingBatchEnv(activities.SweepResult{})
+}
 
 // newSweepingBatchEnv is newBatchEnv whose census sweep finds sweep.
 func newSweepingBatchEnv(sweep activities.SweepResult) *testsuite.TestWorkflowEnvironment {

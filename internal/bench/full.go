@@ -22,7 +22,7 @@ var (
 	concurrency = flag.Int("concurrency", 50, "full: SyncContacts children in flight")
 	realisticN  = flag.Int("realistic-contacts", 500, "full: contacts for the realistic runs, over a tenth as many clients (0 skips them)")
 	workers     = flag.Int("workers", 3, "full: worker processes of the second realistic run (the first has one)")
-	latency     = flag.Duration("latency", 100*time.Millisecond, "full: realistic latency per API call")
+	latency     = flag.Duration("latency", 100*time.Millisecond, "full and webhooks: realistic latency per API call")
 	hsLimit     = flag.Int("hubspot-per-10s", 190, "full: realistic HubSpot limit per 10 s")
 	searchLimit = flag.Int("search-per-second", 5, "full: realistic HubSpot search limit per second")
 	csLimit     = flag.Int("clientsuccess-per-second", 10, "full: realistic ClientSuccess limit per second")

@@ -186,12 +186,58 @@ type ClientSuccess struct {
 	ClientCacheTTL time.Duration `env:"CLIENTSUCCESS_CLIENT_CACHE_TTL" envDefault:"1m"`
 }
 
+// Webhook is the receiver of HubSpot's webhooks (docs/webhooks.md): off unless both Address and
+// Secret are set.
+type Webhook struct {
+	// Address is where the receiver listens, e.g. "0.0.0.0:8090"; empty or off means no receiver.
+	Address string `env:"HUBSPOT_WEBHOOK_ADDRESS"`
+	// Secret is the HubSpot app's client secret, the key of the signatures the receiver checks.
+	// Unset from the process environment once read (see LoadWorker).
+	Secret string `env:"HUBSPOT_APP_SECRET,unset"`
+	// URL is the public URL HubSpot posts to (the app's target URL), which its signatures cover;
+	// behind a proxy it differs from Address. Required when the receiver is on.
+	URL string `env:"HUBSPOT_WEBHOOK_URL"`
+	// MaintainCheckbox ("true"/"false") makes a deal or company checkbox event start
+	// MaintainContactCheckbox too, which also unticks contacts its rule does not cover. Text, like
+	// WriteBackDealID, so a malformed value is reported with the variable's name.
+	MaintainCheckbox string `env:"HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX" envDefault:"false"`
+}
+
+// MaintainsCheckbox reports whether HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX is on (a malformed value
+// fails validation).
+func (w Webhook) MaintainsCheckbox() bool {
+	on, _ := strconv.ParseBool(w.MaintainCheckbox)
+	return on
+}
+
+// On reports whether the receiver runs.
+func (w Webhook) On() bool { return w.Address != "" && w.Secret != "" }
+
+func (w Webhook) validate() error {
+	switch {
+	case w.Address == "" && w.Secret == "" && w.URL == "":
+		return nil
+	case w.Address == "":
+		return errors.New("configuration: HUBSPOT_APP_SECRET or HUBSPOT_WEBHOOK_URL is set but HUBSPOT_WEBHOOK_ADDRESS is not: " +
+			"set the address the webhook receiver listens on, or unset them")
+	case w.Secret == "":
+		return errors.New("configuration: HUBSPOT_WEBHOOK_ADDRESS needs HUBSPOT_APP_SECRET, the app's client secret HubSpot signs webhooks with")
+	case w.URL == "":
+		return errors.New("configuration: HUBSPOT_WEBHOOK_ADDRESS needs HUBSPOT_WEBHOOK_URL, the public URL HubSpot posts to and signs")
+	}
+	if _, err := strconv.ParseBool(w.MaintainCheckbox); err != nil {
+		return fmt.Errorf("configuration: HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX must be true or false, got %q", w.MaintainCheckbox)
+	}
+	return checkWebhookURL(w.URL)
+}
+
 // Worker is everything the worker process needs.
 type Worker struct {
 	Temporal      Temporal
 	HubSpot       HubSpot
 	ClientSuccess ClientSuccess
 	CodecServer   CodecServer
+	Webhook       Webhook
 	Log           Log
 	// HealthAddress serves /healthz and /readyz; Off in the environment (empty here) turns it off.
 	// Loopback by default: an orchestrator probing from outside the container sets e.g. "0.0.0.0:8080".
@@ -231,12 +277,12 @@ func LoadWorker() (Worker, error) {
 	// one snapshot, because secrets are unset from the process environment once read.
 	environ := env.ToMap(os.Environ())
 	var c Worker
-	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c.CodecServer, &c.Log, &c} {
+	for _, part := range []any{&c.Temporal, &c.HubSpot, &c.ClientSuccess, &c.CodecServer, &c.Webhook, &c.Log, &c} {
 		if err := parse(part, environ); err != nil {
 			return Worker{}, err
 		}
 	}
-	for _, addr := range []*string{&c.HealthAddress, &c.MetricsAddress, &c.CodecServer.Address} {
+	for _, addr := range []*string{&c.HealthAddress, &c.MetricsAddress, &c.CodecServer.Address, &c.Webhook.Address} {
 		if strings.EqualFold(strings.TrimSpace(*addr), Off) {
 			*addr = ""
 		}
@@ -293,6 +339,7 @@ func (c Worker) validate() error {
 		c.Temporal.validate(),
 		checkBaseURL("HUBSPOT_BASE_URL", c.HubSpot.BaseURL),
 		checkBaseURL("CLIENTSUCCESS_BASE_URL", c.ClientSuccess.BaseURL),
+		c.Webhook.validate(),
 		c.Log.validate(),
 	} {
 		if err != nil {

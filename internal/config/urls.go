@@ -50,3 +50,20 @@ func withoutUserinfo(raw string) string {
 	}
 	return raw
 }
+
+// checkWebhookURL refuses a HUBSPOT_WEBHOOK_URL HubSpot could not call or sign as written: an
+// absolute https URL (plain http only to a loopback host), without credentials or fragment. A
+// query is fine: HubSpot signs it with the rest.
+func checkWebhookURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("configuration: HUBSPOT_WEBHOOK_URL must be the absolute https:// URL HubSpot posts to, got %q", withoutUserinfo(raw))
+	case u.User != nil || u.Fragment != "":
+		return fmt.Errorf("configuration: HUBSPOT_WEBHOOK_URL must not carry credentials or a fragment, got %q", u.Redacted())
+	case u.Scheme == "http" && !IsLoopback(u.Hostname()):
+		return fmt.Errorf("configuration: HUBSPOT_WEBHOOK_URL must use https (HubSpot calls https targets only; "+
+			"plain http is allowed to loopback hosts, for the fakes), got %q", u.Redacted())
+	}
+	return nil
+}

@@ -136,6 +136,7 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 // Close stops both servers.
 func (f *Fakes) Close() {
+	f.HubSpot.StopWebhooks()
 	for _, s := range f.servers {
 		s.CloseClientConnections()
 		s.Close()
@@ -188,6 +189,8 @@ func Env(c config.Worker) []string {
 		"CODEC_SERVER_ADDRESS=" + config.EnvAddress(c.CodecServer.Address), "CODEC_SERVER_TOKEN=" + c.CodecServer.Token,
 		"CODEC_CORS_ORIGIN=" + c.CodecServer.CORSOrigin, fmt.Sprintf("CODEC_SERVER_MAX_BODY_BYTES=%d", c.CodecServer.MaxBodyBytes),
 		"FIELD_MAPPING_FILE=" + c.FieldMappingFile,
+		"HUBSPOT_WEBHOOK_ADDRESS=" + config.EnvAddress(c.Webhook.Address), "HUBSPOT_APP_SECRET=" + c.Webhook.Secret,
+		"HUBSPOT_WEBHOOK_URL=" + c.Webhook.URL, "HUBSPOT_WEBHOOK_MAINTAIN_CHECKBOX=" + c.Webhook.MaintainCheckbox,
 	}...)
 }
 

@@ -20,11 +20,7 @@ import (
 // deal id property: the worker writes it back.
 func TestAssociationsResolver(t *testing.T) {
 	s := newStack(t)
-	hs := example.HubSpot()
-	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	hs.Deals[0].CreatedAt, hs.Deals[1].CreatedAt = jan, jan.AddDate(0, 1, 0) // 1002 is the newer
-	hs.Contacts[0].Properties["associated_deal_id"] = ""
-	s.fakes.HubSpot.Seed(hs)
+	s.fakes.HubSpot.Seed(datedExample())
 	s.fakes.ClientSuccess.Seed(example.ClientSuccess())
 	s.cfg.HubSpot.DealResolver, s.cfg.HubSpot.DealPreference, s.cfg.HubSpot.WriteBackDealID = "associations", "newest", "true"
 	s.startWorker()
@@ -72,6 +68,16 @@ func TestAssociationsResolver(t *testing.T) {
 	require.Equal(t, 1, calls[hubspotfake.RouteBatchReadAssociations])
 	require.Zero(t, calls[hubspotfake.RouteListAssociations])
 	require.Len(t, s.owned(example.ContactID), 1)
+}
+
+// datedExample is the example for the associations resolver: deal 1002 is the newer, and no HubSpot
+// workflow filled Brian's deal id property.
+func datedExample() hubspotfake.Fixture {
+	hs := example.HubSpot()
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	hs.Deals[0].CreatedAt, hs.Deals[1].CreatedAt = jan, jan.AddDate(0, 1, 0)
+	hs.Contacts[0].Properties["associated_deal_id"] = ""
+	return hs
 }
 
 // TestMaintainContactCheckbox: contacts of deals whose own checkbox is checked get theirs

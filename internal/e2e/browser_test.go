@@ -16,7 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/example"
+	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/workflows"
 )
@@ -120,9 +122,9 @@ func TestWebUIShowsTheSyncInWords(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "webui-move-history.html"), []byte(dom), 0o644))
 	for _, want := range []string{
 		"Summary sync HubSpot contact 51",
+		"CreateContact • add Brian Halligan (51) to client Fake 2nd Test (9002)",
 		"RemoveContact • remove Brian Halligan (51) from client Fake First Test (9001)",
-		"UpsertContact • add Brian Halligan (51) on client Fake 2nd Test (9002)",
-		"find ClientSuccess client for deal Fake 2nd Test (1002)",
+		"find the ClientSuccess client of Brian Halligan (51) by its deal id property",
 	} {
 		require.Contains(t, visibleText(dom), want, "the move's history in the Web UI")
 	}
@@ -147,4 +149,64 @@ var (
 func visibleText(dom string) string {
 	t := tags.ReplaceAllString(scriptsAndStyles.ReplaceAllString(dom, " "), " ")
 	return strings.TrimSpace(spaces.ReplaceAllString(html.UnescapeString(t), " "))
+}
+
+// TestWebUIReadsWithoutClicks opens the Web UI as an operator who added the sync's search
+// attributes as list columns (docs/cli.md): the list shows each run's outcome, a run started with
+// the plain Temporal CLI says in its page what it is about and how it ended, and a running batch
+// shows its progress in its details.
+func TestWebUIReadsWithoutClicks(t *testing.T) {
+	browser := chromium(t)
+	s := newStack(t)
+	s.seedExample()
+	s.startWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	cli, err := devstack.TemporalCLI()
+	require.NoError(t, err)
+	out, err := exec.CommandContext(ctx, cli, "workflow", "execute", "--address", devServer.FrontendHostPort(), "--namespace", "default",
+		"--task-queue", s.cfg.Temporal.TaskQueue, "--type", "SyncContact", "--workflow-id", workflows.ContactWorkflowID(example.ContactID),
+		"--input", `{"hubspotContactId":"51"}`).CombinedOutput()
+	require.NoError(t, err, "temporal workflow execute: %s", out)
+	cliRun, err := s.client.DescribeWorkflowExecution(ctx, workflows.ContactWorkflowID(example.ContactID), "")
+	require.NoError(t, err)
+
+	p := openPage(t, browser)
+	base := "http://127.0.0.1:" + uiPort + "/namespaces/default"
+	p.goTo(base + "/workflows")
+	p.waitForText(30*time.Second, "the Web UI to load", "Workflows")
+	columns := `{"default":[{"label":"Status","pinned":true},{"label":"Workflow ID","pinned":true},{"label":"Type","pinned":false},` +
+		`{"label":"SyncOutcome","pinned":false},{"label":"HubSpotContactId","pinned":false},{"label":"Start","pinned":false}]}`
+	p.eval(fmt.Sprintf(`localStorage.setItem("namespace-workflow-table-columns", %q)`, columns))
+
+	query := fmt.Sprintf(`TaskQueue="%s"`, s.cfg.Temporal.TaskQueue)
+	eventually(t, 20*time.Second, "visibility to list the CLI-started run", func() bool {
+		resp, err := s.client.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: query + ` AND SyncOutcome="created"`})
+		return err == nil && resp.GetCount() == 1
+	})
+	p.goTo(base + "/workflows?query=" + url.QueryEscape(query))
+	list := p.waitForText(30*time.Second, "the list to show the outcome column", "SyncOutcome", "sync-contact-51", "created")
+	require.Contains(t, list, "HubSpotContactId")
+	p.screenshot(filepath.Join(artifactsDir(t), "webui-list-with-outcomes.png"))
+
+	// The run started with the plain CLI (no summary given) says what it is about and how it ended.
+	runPage := fmt.Sprintf("%s/workflows/%s/%s", base, workflows.ContactWorkflowID(example.ContactID), cliRun.GetWorkflowExecutionInfo().GetExecution().GetRunId())
+	p.goTo(runPage)
+	p.waitForText(30*time.Second, "the run's outcome on its page", `"hubspotContactId": "51"`, `"outcome": "created"`,
+		"created on client Fake First Test (9001)")
+	p.screenshot(filepath.Join(artifactsDir(t), "webui-cli-run-details.png"))
+
+	// A batch held on a write shows how far it is, without a query by hand.
+	s.fakes.HubSpot.Put("contacts", example.ContactID, map[string]string{"associated_deal_id": example.SecondDealID})
+	hold := s.fakes.ClientSuccess.Faults().HoldNext("POST /v1/clients/{cid}/contacts")
+	t.Cleanup(hold.Release) // a failed check must not leave the fake waiting on it
+	batch, err := starting.StartBatch(ctx, s.client, s.cfg.Temporal.TaskQueue, workflows.SyncContactsInput{})
+	require.NoError(t, err)
+	<-hold.Arrived()
+	p.goTo(fmt.Sprintf("%s/workflows/%s/%s/user-metadata", base, batch.GetID(), batch.GetRunID()))
+	p.waitForTextPressing("r", 30*time.Second, "the batch's progress in its details", "Current Details", "0 of 1 contacts done, 1 in flight")
+	p.screenshot(filepath.Join(artifactsDir(t), "webui-batch-progress.png"))
+	hold.Release()
+	require.NoError(t, batch.Get(ctx, nil))
 }

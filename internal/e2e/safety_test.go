@@ -201,15 +201,21 @@ func TestSurvivorsOwnSyncFoldsTheMergedRecords(t *testing.T) {
 	survivor := s.fakes.HubSpot.Merge("52", example.ContactID)
 	res := s.syncContact(survivor)
 	require.Contains(t, []syncplan.Outcome{syncplan.Updated, syncplan.Moved}, res.Outcome, res.Reason)
+	s.requireOnlyRecord(survivor, example.SecondClientID) // 52 was the primary: its deal
+}
+
+// requireOnlyRecord checks that the one record the sync made, of any contact, is owner's, on client.
+func (s *stack) requireOnlyRecord(owner string, client int64) {
+	s.t.Helper()
 	var ours []clientsuccess.Contact
 	for _, c := range s.fakes.ClientSuccess.Contacts() {
 		if c.ExternalID != "" {
 			ours = append(ours, c)
 		}
 	}
-	require.Len(t, ours, 1, "%+v", ours)
-	require.Equal(t, survivor, ours[0].ExternalID)
-	require.Equal(t, example.SecondClientID, ours[0].ClientID, "52 was the primary: its deal")
+	require.Len(s.t, ours, 1, "%+v", ours)
+	require.Equal(s.t, owner, ours[0].ExternalID)
+	require.Equal(s.t, client, ours[0].ClientID)
 }
 
 // A contact deleted in HubSpot keeps its records (reported as an orphan) by default, or loses them

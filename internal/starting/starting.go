@@ -3,16 +3,22 @@
 package starting
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	workflowpb "go.temporal.io/api/workflow/v1"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cssync/cssync/internal/syncplan"
 	"github.com/cssync/cssync/workflows"
 )
 
@@ -73,10 +79,24 @@ func SyncClients(ctx context.Context, c client.Client, taskQueue string, in work
 	return runOnce[workflows.SyncClientsResult](ctx, c, taskQueue, id, summary, "client sync", workflows.SyncClients, in)
 }
 
-// runOnce starts workflow wf under id (or joins the run with that id in progress) and waits for
-// its result; errors name what ran and its workflow id.
-func runOnce[R any](ctx context.Context, c client.Client, taskQueue, id, summary, what string, wf, in any) (R, error) {
-	var res R
+// StartClientSync starts a client sync, or joins the one running, without waiting for it: for
+// callers that only need it under way, such as the webhook receiver. The summary says why.
+func StartClientSync(ctx context.Context, c client.Client, taskQueue, summary string) error {
+	_, err := startOnce(ctx, c, taskQueue, workflows.ClientsWorkflowID, summary, "client sync",
+		workflows.SyncClients, workflows.SyncClientsInput{})
+	return err
+}
+
+// StartCheckbox starts the checkbox maintainer, or joins the run in progress, without waiting.
+func StartCheckbox(ctx context.Context, c client.Client, taskQueue, summary string) error {
+	_, err := startOnce(ctx, c, taskQueue, workflows.CheckboxWorkflowID, summary, "checkbox maintenance",
+		workflows.MaintainContactCheckbox, workflows.MaintainContactCheckboxInput{})
+	return err
+}
+
+// startOnce starts workflow wf under id, or joins the run with that id in progress; errors name
+// what it was starting.
+func startOnce(ctx context.Context, c client.Client, taskQueue, id, summary, what string, wf, in any) (client.WorkflowRun, error) {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                taskQueue,
@@ -84,7 +104,18 @@ func runOnce[R any](ctx context.Context, c client.Client, taskQueue, id, summary
 		StaticSummary:            summary,
 	}, wf, in)
 	if err != nil {
-		return res, fmt.Errorf("starting %s: %w", what, err)
+		return nil, fmt.Errorf("starting %s: %w", what, err)
+	}
+	return run, nil
+}
+
+// runOnce starts workflow wf under id (or joins the run with that id in progress) and waits for
+// its result; errors name what ran and its workflow id.
+func runOnce[R any](ctx context.Context, c client.Client, taskQueue, id, summary, what string, wf, in any) (R, error) {
+	var res R
+	run, err := startOnce(ctx, c, taskQueue, id, summary, what, wf, in)
+	if err != nil {
+		return res, err
 	}
 	if err := run.Get(ctx, &res); err != nil {
 		return res, fmt.Errorf("%s (workflow %s): %w", what, run.GetID(), err)
@@ -194,4 +225,41 @@ func TriggerSchedule(ctx context.Context, c client.Client) error {
 		return fmt.Errorf("triggering schedule %s: %w", workflows.ScheduleID, err)
 	}
 	return nil
+}
+
+// Attention returns the contacts whose last sync failed, from the batch running on the task queue
+// (asked with its attention query) or else from the last one that completed, and names which.
+func Attention(ctx context.Context, c client.Client, taskQueue string) (syncplan.Attentions, string, error) {
+	// The latest to start (running) or to close (completed) of the most recent batches.
+	find := func(status string) (*workflowpb.WorkflowExecutionInfo, error) {
+		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{PageSize: 20, Query: fmt.Sprintf(
+			"WorkflowType = 'SyncContacts' AND ExecutionStatus = '%s' AND TaskQueue = %q", status, taskQueue)})
+		if err != nil || len(resp.GetExecutions()) == 0 {
+			return nil, err
+		}
+		return slices.MaxFunc(resp.GetExecutions(), func(a, b *workflowpb.WorkflowExecutionInfo) int {
+			return cmp.Or(a.GetCloseTime().AsTime().Compare(b.GetCloseTime().AsTime()), a.GetStartTime().AsTime().Compare(b.GetStartTime().AsTime()))
+		}), nil
+	}
+	if running, err := find("Running"); err != nil {
+		return nil, "", fmt.Errorf("listing the batches on task queue %s: %w", taskQueue, err)
+	} else if running != nil {
+		id := running.GetExecution().GetWorkflowId()
+		v, err := c.QueryWorkflow(ctx, id, "", workflows.AttentionQuery)
+		if err != nil {
+			return nil, "", fmt.Errorf("asking batch %s: %w", id, err)
+		}
+		var list syncplan.Attentions
+		return list, "running batch " + id, v.Get(&list)
+	}
+	done, err := find("Completed")
+	if err != nil || done == nil {
+		return nil, "no batch yet", err
+	}
+	var res workflows.SyncContactsResult
+	id := done.GetExecution().GetWorkflowId()
+	if err := c.GetWorkflow(ctx, id, done.GetExecution().GetRunId()).Get(ctx, &res); err != nil {
+		return nil, "", fmt.Errorf("reading batch %s: %w", id, err)
+	}
+	return res.Attention, "completed batch " + id, nil
 }

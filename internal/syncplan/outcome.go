@@ -20,7 +20,6 @@ const (
 	InvalidContact  Outcome = "invalid_contact"     // the contact's fields cannot be written (no email, …)
 	Conflict        Outcome = "conflict"            // a record this sync does not own is in the way
 	Failed          Outcome = "failed"              // a step failed for good; the contact stays where it was
-	AlreadyRunning  Outcome = "already_running"     // (batch only) a sync of this contact was in flight, twice
 	Deferred        Outcome = "deferred"            // (batch only) its last sync failed; retried later, or once it changes
 	Merged          Outcome = "merged"              // HubSpot merged the contact into another; synced under the survivor
 	Orphaned        Outcome = "orphaned"            // the HubSpot contact is deleted; its records are kept (DELETED_CONTACTS=keep)

@@ -37,7 +37,7 @@ func Options(cfg config.Worker, logger *slog.Logger) fx.Option {
 		fx.WithLogger(func() fxevent.Logger { return wiringLogger(cfg.Log, logger) }),
 		fx.Provide(newMetrics, newPacer, newLimiters, newPacingWorker, newHubSpot, newClientSuccess, newMapping, newActivities,
 			newTemporalClient, newWorker, newReadiness),
-		fx.Invoke(startHealth, startMetrics, startCodecServer, startPolling),
+		fx.Invoke(startHealth, startMetrics, startCodecServer, startWebhooks, startPolling),
 	)
 }
 

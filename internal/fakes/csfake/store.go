@@ -103,6 +103,18 @@ func (s *Server) ClientByExternalID(externalID string) (clientsuccess.Client, bo
 	return copyClient(*s.clients[ids[0]]), true
 }
 
+// ClientsByExternalID returns copies of every client whose externalId is externalID
+// (case-insensitive), by id: a sync that made two clients for one deal shows here.
+func (s *Server) ClientsByExternalID(externalID string) []clientsuccess.Client {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []clientsuccess.Client
+	for _, id := range s.clientsByExternalIDLocked(externalID) {
+		out = append(out, copyClient(*s.clients[id]))
+	}
+	return out
+}
+
 // AddClient stores a client (replacing one with the same id; a zero id is assigned) and returns it.
 func (s *Server) AddClient(c clientsuccess.Client) clientsuccess.Client {
 	s.mu.Lock()

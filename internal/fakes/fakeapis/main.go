@@ -3,7 +3,8 @@
 //
 //	go run ./internal/fakes/fakeapis -hubspot-addr :8081 -clientsuccess-addr :8082
 //
-// It prints the environment a worker needs to use them.
+// It prints the environment a worker needs to use them. With -webhook-url (or HUBSPOT_WEBHOOK_URL)
+// and HUBSPOT_APP_SECRET the HubSpot fake also sends webhooks there when its records change.
 package main
 
 import (
@@ -35,6 +36,7 @@ func main() {
 	csLimit := flag.Int("clientsuccess-limit", 0, "ClientSuccess requests per second (0: unlimited)")
 	latency := flag.Duration("latency", 0, "latency added to every request of both fakes")
 	errorRate := flag.Float64("error-rate", 0, "fraction of requests answered 503")
+	hooks := webhookFlags()
 	flag.Parse()
 
 	hs := hubspotfake.New(hubspotfake.Options{Token: devstack.FakeHubSpotToken, TenSecondLimit: *hsLimit, SearchPerSecond: *searchLimit})
@@ -45,6 +47,10 @@ func main() {
 	}
 	for _, inj := range []*faults.Injector{hs.Faults(), cs.Faults()} {
 		inj.Set(faults.Config{Latency: *latency, ErrorRate: *errorRate})
+	}
+	if err := hooks.start(hs); err != nil {
+		fmt.Fprintln(os.Stderr, "fakeapis:", err)
+		os.Exit(2)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

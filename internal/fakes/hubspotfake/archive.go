@@ -1,6 +1,10 @@
 package hubspotfake
 
-import "time"
+import (
+	"time"
+
+	"github.com/cssync/cssync/internal/hubspot"
+)
 
 // Deletion, as HubSpot does it: a deleted record is archived. It answers 404 to GET, leaves search
 // and batch reads (which report it OBJECT_NOT_FOUND), and is read with GET …/{id}?archived=true
@@ -24,6 +28,7 @@ func (s *Server) Delete(objectType, id string) {
 	rec.archivedAt = now()
 	store.archived[rec.id] = rec
 	s.dropLinks(recordKey{typ, rec.id})
+	s.raise(typ, "deletion", rec.archivedAt, hubspot.WebhookEvent{ObjectID: hubspot.WebhookID(rec.id), ChangeSource: "CRM_UI"})
 }
 
 // Restore brings an archived record back under its id, with its properties, as HubSpot's restore
@@ -41,6 +46,7 @@ func (s *Server) Restore(objectType, id string) bool {
 	rec.archivedAt = time.Time{}
 	touch(typ, rec)
 	store.insert(rec, false)
+	s.raise(typ, "restore", rec.updated, hubspot.WebhookEvent{ObjectID: hubspot.WebhookID(rec.id), ChangeSource: "CRM_UI"})
 	return true
 }
 

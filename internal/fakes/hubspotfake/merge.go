@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cssync/cssync/internal/hubspot"
 )
 
 // Merges, as HubSpot does them today: the merge creates a new record with a new id (higher than
@@ -65,6 +67,11 @@ func (s *Server) merge(typ, primaryID, secondaryID string) string {
 		s.moveLinks(recordKey{typ, old.id}, recordKey{typ, survivor.id})
 	}
 	store.insert(survivor, false)
+	// HubSpot's contact.merge names the new record (objectId, newObjectId), the primary and the
+	// other merged ids.
+	s.raise(typ, "merge", survivor.updated, hubspot.WebhookEvent{ObjectID: hubspot.WebhookID(survivor.id),
+		NewObjectID: hubspot.WebhookID(survivor.id), PrimaryObjectID: hubspot.WebhookID(primary.id),
+		MergedObjectIDs: []hubspot.WebhookID{hubspot.WebhookID(secondary.id)}, ChangeSource: "CRM_UI"})
 	return survivor.id
 }
 

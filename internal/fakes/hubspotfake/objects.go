@@ -260,14 +260,15 @@ func (s *Server) validate(typ string, values map[string]string) (map[string]stri
 // changed. Call with s.mu held.
 func (s *Server) apply(typ string, rec *record, values map[string]string) {
 	store := s.objects[typ]
-	changed := false
+	changed := map[string]string{}
 	for k, v := range values {
 		if store.set(rec, k, v) {
-			changed = true
+			changed[k] = v
 		}
 	}
-	if changed {
+	if len(changed) > 0 {
 		touch(typ, rec)
+		s.propertyChanged(typ, rec, changed, "INTEGRATION")
 	}
 }
 

@@ -72,6 +72,7 @@ type Server struct {
 	writes  int
 	byRoute map[string]int
 	corr    uint64
+	hooks   *webhooks // nil until SendWebhooks
 }
 
 // New returns an empty fake.

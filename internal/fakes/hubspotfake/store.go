@@ -388,21 +388,30 @@ func (s *Server) Put(objectType, id string, props map[string]string) {
 	defer s.mu.Unlock()
 	store := s.objects[typ]
 	rec := store.records[store.resolve(id)]
-	if rec == nil {
+	created := rec == nil
+	if created {
 		store.claim(id)
 		rec = &record{id: id, props: map[string]string{}, created: now()}
 		rec.props["hs_object_id"] = id
 		rec.props["createdate"] = formatTime(rec.created)
 		store.insert(rec, false)
 	}
+	changed := map[string]string{}
 	for k, v := range props {
 		switch k {
 		case "hs_object_id", "createdate", lastModifiedProperty(typ):
 			continue // maintained by the fake
 		}
-		store.set(rec, k, v)
+		if store.set(rec, k, v) {
+			changed[k] = v
+		}
 	}
 	touch(typ, rec)
+	if created {
+		s.raise(typ, "creation", rec.created, hubspot.WebhookEvent{ObjectID: hubspot.WebhookID(rec.id), ChangeSource: "CRM_UI"})
+		return
+	}
+	s.propertyChanged(typ, rec, changed, "CRM_UI")
 }
 
 // Get returns a copy of the live record's stored properties; an id merged away gives the
@@ -430,7 +439,11 @@ func (s *Server) Get(objectType, id string) (map[string]string, bool) {
 func (s *Server) Associate(a Assoc) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	linked := s.linked(a)
 	s.associate(a)
+	if !linked {
+		s.associationChanged(a, false)
+	}
 }
 
 // Dissociate removes an association in both directions: only a.TypeID when it is set, else
@@ -439,6 +452,14 @@ func (s *Server) Dissociate(a Assoc) {
 	from, to := mustType(a.FromType), mustType(a.ToType)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.linked(a) {
+		return
+	}
+	defer func() {
+		if !s.linked(a) {
+			s.associationChanged(a, true)
+		}
+	}()
 	if a.TypeID == 0 {
 		s.dropLink(recordKey{from, a.FromID}, to, a.ToID)
 		s.dropLink(recordKey{to, a.ToID}, from, a.FromID)
@@ -446,4 +467,9 @@ func (s *Server) Dissociate(a Assoc) {
 	}
 	s.dropType(recordKey{from, a.FromID}, to, a.ToID, a.TypeID)
 	s.dropType(recordKey{to, a.ToID}, from, a.FromID, reverseTypeID(from, to, a.TypeID))
+}
+
+// linked reports whether any association links a's two records. Call with s.mu held.
+func (s *Server) linked(a Assoc) bool {
+	return s.links[recordKey{mustType(a.FromType), a.FromID}][mustType(a.ToType)][a.ToID] != nil
 }
