@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/worker"
 	"golang.org/x/time/rate"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cssync/cssync/internal/clientsuccess"
 	"github.com/cssync/cssync/internal/config"
@@ -161,4 +164,16 @@ func TestWorkersOfOneQueuePaceTheirCallsTogether(t *testing.T) {
 		Query: fmt.Sprintf("WorkflowType = 'PaceCalls' AND TaskQueue = %q", pacing.TaskQueue(queue))})
 	require.NoError(t, err)
 	assert.Positive(t, paced.GetCount(), "the calls took their slots from a PaceCalls workflow")
+
+	// The ClientSuccess schedule's run, with its reservations, is the reference its replay test keeps.
+	h := (&stack{t: t, client: devServer.Client()}).history(ctx, pacing.WorkflowID(pacing.TaskQueue(queue), "clientsuccess"))
+	require.NotEmpty(t, h.Events)
+	replayer := worker.NewWorkflowReplayer()
+	replayer.RegisterWorkflow(pacing.PaceCalls)
+	require.NoError(t, replayer.ReplayWorkflowHistory(nil, h))
+	if os.Getenv("RECORD_HISTORIES") == "1" {
+		data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(h)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join("..", "pacing", "testdata", "pace_calls.json"), data, 0o644))
+	}
 }
