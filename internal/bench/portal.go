@@ -113,10 +113,15 @@ func startFakes(sc scenario) *devstack.Fakes {
 	f := devstack.StartFakesWith(
 		hubspotfake.Options{TenSecondLimit: sc.limits.hubspotPer10s, SearchPerSecond: sc.limits.searchPerSecond},
 		csfake.Options{RequestsPerSecond: sc.limits.csPerSecond})
-	for _, inj := range []*faults.Injector{f.HubSpot.Faults(), f.ClientSuccess.Faults()} {
-		inj.Set(faults.Config{Latency: sc.latency})
-	}
+	setLatency(f, sc.latency)
 	return f
+}
+
+// setLatency makes both fakes answer every call after latency.
+func setLatency(f *devstack.Fakes, latency time.Duration) {
+	for _, inj := range []*faults.Injector{f.HubSpot.Faults(), f.ClientSuccess.Faults()} {
+		inj.Set(faults.Config{Latency: latency})
+	}
 }
 
 // resetCounters starts a run's counts afresh.

@@ -24,7 +24,6 @@ import (
 	"github.com/cssync/cssync/internal/config"
 	"github.com/cssync/cssync/internal/devstack"
 	"github.com/cssync/cssync/internal/fakes/csfake"
-	"github.com/cssync/cssync/internal/fakes/faults"
 	"github.com/cssync/cssync/internal/fakes/hubspotfake"
 	"github.com/cssync/cssync/internal/starting"
 	"github.com/cssync/cssync/workflows"
@@ -81,9 +80,7 @@ func hookedStack(ctx context.Context, srv devServer, latency time.Duration, n in
 		}
 		return next
 	})
-	for _, inj := range []*faults.Injector{f.HubSpot.Faults(), f.ClientSuccess.Faults()} {
-		inj.Set(faults.Config{Latency: latency})
-	}
+	setLatency(f, latency)
 	var hs hubspotfake.Fixture
 	var cs csfake.Fixture
 	for c := range burstClients {
