@@ -276,3 +276,54 @@ func TestFieldsTheSyncDoesNotKnowSurviveUpdatesAndMoves(t *testing.T) {
 	}
 	require.NotEqual(t, after["uuid"], carried["uuid"], "a new record")
 }
+
+// A contact found on two clients keeps the record on its own client; the other is removed after
+// the update, so what a CSM typed only there must reach the kept record first.
+func TestUpdateAndCreateTakeWhatTheRemovedCopiesHold(t *testing.T) {
+	f := newFixture(t)
+	status := 4
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{
+		{ID: 10, ClientID: 1, ExternalID: "51", Email: "csm-typed@example.org", StatusID: &status, Champion: true}, // the original
+		{ID: 20, ClientID: 2, ExternalID: "51", Email: "bh@hubspot.com", FirstName: "Brian", LastName: "Halligan"}, // a blank duplicate
+		{ID: 11, ClientID: 1, Email: "bh@hubspot.com"},                                                             // typed by hand: not the sync's to copy
+	}})
+	require.NoError(t, f.cs.EditContactInUI(10, map[string]any{"note": "renewal owner", "linkedinUrl": "https://linkedin.com/in/bh"}))
+	require.NoError(t, f.cs.EditContactInUI(11, map[string]any{"city": "Cambridge"}))
+
+	up := UpdateInput{Owner: owner51, ClientID: 2, ContactID: 20, Fields: fields,
+		FillFrom: []Location{{ClientID: 1, ContactID: 10}, {ClientID: 1, ContactID: 11}, {ClientID: 1, ContactID: 99}}}
+	dry := up
+	dry.DryRun = true
+	require.Equal(t, syncplan.Updated, run[WriteResult](t, f, f.acts.UpdateContact, dry).Action, "a dry run sees the fill")
+	kept, _ := f.cs.ContactFields(20)
+	require.Nil(t, kept["note"], "a dry run writes nothing")
+
+	require.Equal(t, syncplan.Updated, run[WriteResult](t, f, f.acts.UpdateContact, up).Action)
+	kept, _ = f.cs.ContactFields(20)
+	require.Equal(t, "renewal owner", kept["note"])
+	require.Equal(t, "https://linkedin.com/in/bh", kept["linkedinUrl"])
+	require.Equal(t, float64(status), kept["statusId"])
+	require.Equal(t, true, kept["champion"])
+	require.Equal(t, "bh@hubspot.com", kept["email"], "the mapped fields come from HubSpot")
+	require.Nil(t, kept["city"], "nothing from a record the contact does not own")
+	require.Equal(t, syncplan.Unchanged, run[WriteResult](t, f, f.acts.UpdateContact, up).Action, "filled once, in line after")
+
+}
+
+func TestAMoveTakesWhatTheOtherOldCopiesHold(t *testing.T) {
+	f := newFixture(t)
+	f.cs.Seed(csfake.Fixture{Contacts: []clientsuccess.Contact{
+		{ID: 10, ClientID: 1, ExternalID: "51", Email: "bh@hubspot.com"},
+		{ID: 11, ClientID: 1, ExternalID: "51", Email: "csm-typed@example.org", Champion: true},
+	}})
+	require.NoError(t, f.cs.EditContactInUI(10, map[string]any{"note": "the source's note"}))
+	require.NoError(t, f.cs.EditContactInUI(11, map[string]any{"note": "the other's note", "linkedinUrl": "https://linkedin.com/in/bh"}))
+	created := run[WriteResult](t, f, f.acts.CreateContact, CreateInput{Owner: owner51, ClientID: 2, Fields: fields,
+		Source: &Location{ClientID: 1, ContactID: 10}, FillFrom: []Location{{ClientID: 1, ContactID: 11}}})
+	require.Equal(t, syncplan.Created, created.Action)
+	made, _ := f.cs.ContactFields(created.ContactID)
+	require.Equal(t, "the source's note", made["note"], "the source's value wins")
+	require.Equal(t, "https://linkedin.com/in/bh", made["linkedinUrl"], "the other copy fills the blanks")
+	require.Equal(t, true, made["champion"])
+	require.Equal(t, "bh@hubspot.com", made["email"])
+}

@@ -32,7 +32,11 @@ type UpdateInput struct {
 	// HubSpot holds the contact's HubSpot values under an extended mapping (Contact.Mapped): the
 	// record is then planned field by field (planMapped) instead of taking Fields whole.
 	HubSpot map[string]string `json:"hubspot,omitempty"`
-	DryRun  bool              `json:"dryRun,omitempty"`
+	// FillFrom are the contact's other records the plan removes after this step: what they hold
+	// that this record leaves blank is carried over (Contact.FillBlanks), so removing them loses
+	// nothing a CSM typed.
+	FillFrom []Location `json:"fillFrom,omitempty"`
+	DryRun   bool       `json:"dryRun,omitempty"`
 }
 
 // UpdateContact brings the contact's own record in line: the mapped fields, and its externalId
@@ -53,10 +57,15 @@ func (a *Activities) UpdateContact(ctx context.Context, in UpdateInput) (WriteRe
 		return WriteResult{}, notOwned(in.Owner, in.ClientID, in.ContactID, "updating")
 	}
 	res := WriteResult{Action: syncplan.Unchanged, ContactID: c.ID}
+	filled, err := a.fillBlanks(ctx, in.Owner, c, in.FillFrom)
+	if err != nil {
+		return WriteResult{}, err
+	}
 	changed, mapped, err := a.applyFields(ctx, c, in.Fields, in.HubSpot, false)
 	if err != nil {
 		return WriteResult{}, err
 	}
+	changed = changed || filled
 	res.Mapped = mapped
 	if c.ExternalID != in.Owner.ID {
 		c.ExternalID, changed = in.Owner.ID, true
@@ -86,8 +95,11 @@ type CreateInput struct {
 	// the sync does not map) is carried; then the mapped fields are set from HubSpot.
 	Source *Location `json:"source,omitempty"`
 	// Body, instead of Source, is a removed record to put back (see RemoveInput.Return).
-	Body   *clientsuccess.Contact `json:"body,omitempty"`
-	DryRun bool                   `json:"dryRun,omitempty"`
+	Body *clientsuccess.Contact `json:"body,omitempty"`
+	// FillFrom are the contact's other records the plan removes, Source aside: as for an update,
+	// what they hold that the new record leaves blank is carried over.
+	FillFrom []Location `json:"fillFrom,omitempty"`
+	DryRun   bool       `json:"dryRun,omitempty"`
 }
 
 // CreateContact creates the contact's record on a client. It looks first: a record of the contact
@@ -152,8 +164,30 @@ func (a *Activities) newRecord(ctx context.Context, in CreateInput) (clientsucce
 			c = src.ForCreate()
 		}
 	}
+	if _, err := a.fillBlanks(ctx, in.Owner, &c, in.FillFrom); err != nil {
+		return c, err
+	}
 	c.ClientID, c.ExternalID = in.ClientID, in.Owner.ID
 	return c, nil
+}
+
+// fillBlanks carries into c what the contact's records at from hold and c leaves blank, the first
+// record first. A record gone since it was found has nothing left to carry; one the contact no
+// longer owns is not the sync's to copy (its removal will refuse it too). It reports whether c changed.
+func (a *Activities) fillBlanks(ctx context.Context, owner syncplan.Owner, c *clientsuccess.Contact, from []Location) (bool, error) {
+	changed := false
+	for _, l := range from {
+		other, err := a.ClientSuccess.GetContact(ctx, l.ClientID, l.ContactID)
+		switch {
+		case apierr.Is(err, apierr.NotFound):
+			continue
+		case err != nil:
+			return false, toTemporal(err)
+		case owner.Owns(other.ExternalID):
+			changed = c.FillBlanks(*other) || changed
+		}
+	}
+	return changed, nil
 }
 
 // applyFields sets the mapped fields on c: the contact's fields whole, or, with an extended

@@ -250,7 +250,8 @@ func (s *contactSync) apply(plan syncplan.Plan) error {
 	var written activities.WriteResult
 	switch {
 	case plan.Keep != nil:
-		in := activities.UpdateInput{Owner: s.owner, ClientID: client.ID, ContactID: plan.Keep.ContactID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped}
+		in := activities.UpdateInput{Owner: s.owner, ClientID: client.ID, ContactID: plan.Keep.ContactID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped,
+			FillFrom: folded(plan)}
 		if err := s.step(fmt.Sprintf("update %s on client %s", s.who(), clientLabel(client.Name, client.ID)),
 			a.UpdateContact, in, &written); err != nil {
 			return s.failed(err)
@@ -293,7 +294,8 @@ func (s *contactSync) apply(plan syncplan.Plan) error {
 // read before the sync gives up, and a record that landed counts as created.
 func (s *contactSync) create(plan syncplan.Plan) (activities.WriteResult, error) {
 	client := s.target.Client
-	in := activities.CreateInput{Owner: s.owner, ClientID: client.ID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Source: location(plan.Source)}
+	in := activities.CreateInput{Owner: s.owner, ClientID: client.ID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Source: location(plan.Source),
+		FillFrom: folded(plan)}
 	var written activities.WriteResult
 	err := s.step(fmt.Sprintf("add %s to client %s", s.who(), clientLabel(client.Name, client.ID)),
 		a.CreateContact, in, &written)
@@ -544,6 +546,16 @@ func location(r *syncplan.Record) *activities.Location {
 	return &activities.Location{ClientID: r.ClientID, ContactID: r.ContactID}
 }
 
+// folded locates the records the plan removes beside a move's source: the kept or new record
+// takes what they hold and it leaves blank.
+func folded(plan syncplan.Plan) []activities.Location {
+	var out []activities.Location
+	for _, r := range plan.Folded() {
+		out = append(out, *location(&r))
+	}
+	return out
+}
+
 // clientLabel names a client for a timeline: "Fake First Test (9001)", "9001" when the name is
 // unknown, or the name alone for a client a dry run would create.
 func clientLabel(name string, id int64) string {
@@ -567,11 +579,13 @@ func (s *contactSync) dryRun(plan syncplan.Plan) error {
 	switch {
 	case client.ID == 0: // a client this dry run would create: nothing on it to compare
 	case plan.Keep != nil:
-		in := activities.UpdateInput{Owner: s.owner, ClientID: client.ID, ContactID: plan.Keep.ContactID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, DryRun: true}
+		in := activities.UpdateInput{Owner: s.owner, ClientID: client.ID, ContactID: plan.Keep.ContactID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped,
+			FillFrom: folded(plan), DryRun: true}
 		err = s.step(fmt.Sprintf("plan the update of contact %s on client %s", s.in.HubSpotContactID, clientLabel(client.Name, client.ID)), a.UpdateContact, in, &written)
 		action = written.Action
 	default:
-		in := activities.CreateInput{Owner: s.owner, ClientID: client.ID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Source: location(plan.Source), DryRun: true}
+		in := activities.CreateInput{Owner: s.owner, ClientID: client.ID, Fields: s.contact.Fields, HubSpot: s.contact.Mapped, Source: location(plan.Source),
+			FillFrom: folded(plan), DryRun: true}
 		err = s.step(fmt.Sprintf("plan the create of contact %s on client %s", s.in.HubSpotContactID, clientLabel(client.Name, client.ID)), a.CreateContact, in, &written)
 	}
 	if err != nil {

@@ -241,6 +241,25 @@ func (s *syncContactSuite) TestMoveCreatesOnNewThenRemovesOld() {
 	s.Equal([]activities.Location{{ClientID: 9002, ContactID: 701}}, res.Records)
 }
 
+// A blank duplicate on the contact's client (made while its original could not be found) is kept,
+// and takes what the original holds before the original goes: nothing a CSM typed is lost.
+func (s *syncContactSuite) TestAnExtraCopyFillsTheKeptRecordBeforeItIsRemoved() {
+	s.resolveTo(checkedContact("2002"))
+	s.found(mine(9001, 600), mine(9002, 700))
+	var order []string
+	s.env.OnActivity(a.UpdateContact, mock.Anything, activities.UpdateInput{Owner: owner51, ClientID: 9002, ContactID: 700, Fields: brian,
+		FillFrom: []activities.Location{{ClientID: 9001, ContactID: 600}}}).
+		Run(func(mock.Arguments) { order = append(order, "fill and update") }).
+		Return(activities.WriteResult{Action: syncplan.Updated, ContactID: 700}, nil).Once()
+	s.env.OnActivity(a.RemoveContact, mock.Anything, activities.RemoveInput{Owner: owner51, ClientID: 9001, ContactID: 600}).
+		Run(func(mock.Arguments) { order = append(order, "remove") }).Return(activities.Removed{Deleted: true}, nil).Once()
+	res, err := s.run()
+	s.Require().NoError(err)
+	s.Equal(syncplan.Updated, res.Outcome)
+	s.Equal([]string{"fill and update", "remove"}, order)
+	s.Equal([]activities.Location{{ClientID: 9002, ContactID: 700}}, res.Records)
+}
+
 func (s *syncContactSuite) TestConflictWritesNothing() {
 	s.resolveTo(checkedContact("2002"))
 	s.found(mine(9001, 600), syncplan.Record{ClientID: 9002, ContactID: 650, Fields: brian})

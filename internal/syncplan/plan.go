@@ -106,6 +106,19 @@ func (p Plan) InLine(fields ContactFields) bool {
 	return p.Keep != nil && !p.Adopt && len(p.Remove) == 0 && !FieldsChanged(p.Keep.Fields, fields)
 }
 
+// Folded are the records Remove lists beside Source: extra copies of the contact (a duplicate made
+// while its record could not be found, a merged contact's record). The kept or new record takes
+// what they hold and it leaves blank before they go, so their removal loses nothing.
+func (p Plan) Folded() []Record {
+	var out []Record
+	for _, r := range p.Remove {
+		if !sameRecord(p.Source, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Moves reports whether the plan takes the contact off another client.
 func (p Plan) Moves() bool { return p.Create && p.Source != nil }
 

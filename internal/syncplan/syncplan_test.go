@@ -97,11 +97,13 @@ func TestDecide(t *testing.T) {
 		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(1, 10)})
 		assert.Equal(t, Plan{Create: true, Source: ptr(mine(1, 10)), Remove: []Record{mine(1, 10)}}, p)
 		assert.True(t, p.Moves())
+		assert.Empty(t, p.Folded())
 	})
 	t.Run("on both: keep target, remove old", func(t *testing.T) {
 		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(2, 20), mine(1, 10)})
 		assert.Equal(t, Plan{Keep: ptr(mine(2, 20)), Remove: []Record{mine(1, 10)}}, p)
 		assert.False(t, p.Moves())
+		assert.Equal(t, []Record{mine(1, 10)}, p.Folded(), "the kept record takes what the old one holds")
 	})
 	t.Run("duplicate on target: keep lowest id, remove the other", func(t *testing.T) {
 		p := Decide(owner, 2, "bh@hubspot.com", []Record{mine(2, 25), mine(2, 20)})
@@ -115,6 +117,7 @@ func TestDecide(t *testing.T) {
 		p := Decide(owner, 3, "bh@hubspot.com", []Record{merged(1, 5), mine(2, 20), mine(1, 10)})
 		assert.Equal(t, ptr(mine(1, 10)), p.Source, "own id before a merged one")
 		assert.Equal(t, []Record{merged(1, 5), mine(2, 20), mine(1, 10)}, p.Remove)
+		assert.Equal(t, []Record{merged(1, 5), mine(2, 20)}, p.Folded(), "the source is copied whole, the others fill its blanks")
 	})
 	t.Run("a merged-away id's record on target is adopted, not a conflict", func(t *testing.T) {
 		rec := merged(2, 20)
