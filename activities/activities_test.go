@@ -208,7 +208,7 @@ func TestReadContactReportsInvalidFieldsAndClipsHugeValues(t *testing.T) {
 func TestAPIErrorsCarryTheRetryDecision(t *testing.T) {
 	f := newFixture(t)
 	f.hs.Put("deals", "22", map[string]string{"dealname": "New"})
-	f.cs.Faults().FailNth("GET /v1/clients", 1, 503)
+	f.cs.Faults().FailNext("GET /v1/clients", 3, 503)
 	_, err := f.env.ExecuteActivity(f.acts.ResolveClient, ResolveInput{HubSpotContactID: "51", DealIDValue: "22"})
 	var appErr *temporal.ApplicationError
 	require.True(t, errors.As(err, &appErr), "got %v", err)

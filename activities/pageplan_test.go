@@ -79,7 +79,7 @@ func TestPlanContactsPageSkipsOnlyContactsInLine(t *testing.T) {
 func TestPlanContactsPageSurvivesFailedReads(t *testing.T) {
 	f := newFixture(t)
 	seedPlanFixture(f)
-	f.cs.Faults().FailNth("GET /v1/clients/{cid}/contacts", 1, 503) // client 1's list: 201 is on it
+	f.cs.Faults().FailNext("GET /v1/clients/{cid}/contacts", 3, 503) // client 1's list: 201 is on it
 	p := f.planPage(t, PagePlanInput{Limit: 100})
 	require.Empty(t, p.InLine, "201 could not be judged")
 	require.Len(t, p.ToSync, 8)
@@ -166,7 +166,7 @@ func TestPlanContactsPageJudgesAStatusWrittenBack(t *testing.T) {
 	require.Equal(t, []string{"502", "504"}, p.ToSync)
 
 	f.acts.Definitions = nil // read the options again: this time HubSpot fails
-	f.hs.Faults().FailNth(hubspotfake.RouteGetProperty, 1, 503)
+	f.hs.Faults().FailNext(hubspotfake.RouteGetProperty, 3, 503)
 	p = f.planPage(t, PagePlanInput{Limit: 100})
 	require.Empty(t, p.InLine, "without the options no status can be judged")
 	require.Len(t, p.ToSync, 4)

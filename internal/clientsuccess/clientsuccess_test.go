@@ -350,7 +350,7 @@ func TestFakeRequestRate(t *testing.T) {
 
 func TestMaintenancePage(t *testing.T) {
 	e := newEnv(t, csfake.Options{})
-	e.fake.Faults().FailNth("GET /v1/clients", 1, http.StatusServiceUnavailable)
+	e.fake.Faults().FailNext("GET /v1/clients", 3, http.StatusServiceUnavailable)
 	_, err := e.api.ListClients(context.Background(), true)
 	ae := requireKind(t, err, apierr.Server, 503)
 	assert.True(t, ae.Retryable())

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -100,10 +101,45 @@ func (r *Response) OK() bool { return r.Status >= 200 && r.Status <= 299 }
 // Path is the path an error reports: the base URL's path followed by p, never a query.
 func (c *Client) Path(p string) string { return c.basePath + p }
 
-// Do makes one exchange. No answer at all (network, timeout, an answer cut off) is a *NetError;
-// a 3xx is an *apierr.Error of kind Redirect; a 2xx body over MaxBodyBytes is a Decode error.
-// Every other answer is returned for the API client to read.
+// readRetryWaits are the pauses before a GET is sent again after a 5xx or no answer. A step makes
+// several reads (a contact's records are listed on a few clients, then searched); left to the
+// step's own retry, one passing failure among them fails them all, and under a bad hour's error
+// rate a step's attempts fail in a row and its backoff grows to minutes. Two quick tries more
+// make a read's passing failure rare; what persists still fails the step, which Temporal retries.
+var readRetryWaits = []time.Duration{200 * time.Millisecond, 500 * time.Millisecond}
+
+// Do makes one exchange, sending a GET up to twice more after a 5xx or no answer (readRetryWaits);
+// a write is sent once, its retry is the step's. No answer at all (network, timeout, an answer cut
+// off) is a *NetError; a 3xx is an *apierr.Error of kind Redirect; a 2xx body over MaxBodyBytes is
+// a Decode error. Every other answer is returned for the API client to read.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := c.exchange(ctx, req)
+		if attempt == len(readRetryWaits) || !passingReadFailure(req, resp, err) || ctx.Err() != nil {
+			return resp, err
+		}
+		select {
+		case <-time.After(readRetryWaits[attempt]):
+		case <-ctx.Done():
+			return resp, err
+		}
+	}
+}
+
+// passingReadFailure reports a GET that got a server error or no answer: worth sending again.
+func passingReadFailure(req Request, resp *Response, err error) bool {
+	if req.Method != http.MethodGet {
+		return false
+	}
+	var netErr *NetError
+	if err != nil {
+		return errors.As(err, &netErr) && netErr.sent
+	}
+	return resp.Status >= 500 && resp.Status != http.StatusNotImplemented
+}
+
+// exchange makes one exchange: Do without its read retries.
+func (c *Client) exchange(ctx context.Context, req Request) (*Response, error) {
 	if err := c.wait(ctx, req.Limiter); err != nil {
 		return nil, c.netError(req, "waiting for the rate limiter: ", err)
 	}
@@ -113,7 +149,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return nil, c.netError(req, "", err)
+		return nil, c.noAnswer(req, "", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
@@ -133,7 +169,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 		return out, nil
 	case readErr != nil:
 		// The answer was cut off in transit: a network failure, not the API's doing.
-		return nil, c.netError(req, "reading the response: ", readErr)
+		return nil, c.noAnswer(req, "reading the response: ", readErr)
 	case tooBig:
 		return nil, c.DecodeError(req, out.Status, fmt.Sprintf("response body exceeds %d bytes", MaxBodyBytes))
 	}
@@ -258,8 +294,9 @@ func (c *Client) redirectError(req Request, resp *http.Response) *apierr.Error {
 // failed or timed out, or the answer was cut off. Its text names the system, method and path,
 // never the URL's query or a secret; Unwrap keeps errors.Is(err, context.DeadlineExceeded) working.
 type NetError struct {
-	msg string
-	err error
+	msg  string
+	err  error
+	sent bool // the request went out and got no usable answer (not a limiter wait or a bad URL)
 }
 
 func (e *NetError) Error() string { return e.msg }
@@ -276,4 +313,12 @@ func (c *Client) netError(req Request, what string, err error) *NetError {
 	}
 	msg := fmt.Sprintf("%s %s %s: %s%s", c.system, req.Method, c.Path(req.Path), what, cause.Error())
 	return &NetError{msg: req.Secrets.Scrub(msg), err: err}
+}
+
+// noAnswer is the NetError of a request that was sent: the connection failed, timed out, or the
+// answer was cut off.
+func (c *Client) noAnswer(req Request, what string, err error) *NetError {
+	e := c.netError(req, what, err)
+	e.sent = true
+	return e
 }

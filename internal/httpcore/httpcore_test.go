@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,4 +164,64 @@ func TestOversizedAnswersAreDecodeErrors(t *testing.T) {
 func TestTinySecretsLeaveMessagesReadable(t *testing.T) {
 	assert.Equal(t, "ClientSuccess POST /v1/auth", httpcore.Secrets{"u", "p"}.Scrub("ClientSuccess POST /v1/auth"))
 	assert.Equal(t, "pw [REDACTED]", httpcore.Secrets{"s3cr"}.Scrub("pw s3cr"))
+}
+
+// A GET that meets a 5xx or no answer is sent twice more; a write, or a GET refused for a reason
+// a retry cannot change, is sent once.
+func TestPassingReadFailuresAreTriedTwiceMore(t *testing.T) {
+	var calls, failFirst atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		switch {
+		case r.URL.Path == "/bad":
+			w.WriteHeader(http.StatusBadRequest)
+		case r.URL.Path == "/cut" && n <= failFirst.Load():
+			w.Header().Set("Content-Length", "100")
+			_, _ = w.Write([]byte(`{"cut`)) // the connection ends before the promised body
+		case n <= failFirst.Load():
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			_, _ = w.Write([]byte(`{}`))
+		}
+	}))
+	defer srv.Close()
+	c := httpcore.New(httpcore.Config{System: "Test", BaseURL: srv.URL})
+	send := func(method, path string, fail int32) (*httpcore.Response, error) {
+		calls.Store(0)
+		failFirst.Store(fail)
+		req := get(path)
+		req.Method = method
+		return c.Do(context.Background(), req)
+	}
+
+	resp, err := send(http.MethodGet, "/x", 2)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, resp.Status, "the third try answered")
+	assert.EqualValues(t, 3, calls.Load())
+
+	resp, err = send(http.MethodGet, "/x", 3)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.Status, "a failure that persists is the step's to retry")
+	assert.EqualValues(t, 3, calls.Load())
+
+	_, err = send(http.MethodGet, "/cut", 1)
+	require.NoError(t, err, "a cut-off answer is read again")
+	assert.EqualValues(t, 2, calls.Load())
+
+	resp, err = send(http.MethodPost, "/x", 1)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusServiceUnavailable, resp.Status, "a write is sent once")
+	assert.EqualValues(t, 1, calls.Load())
+
+	resp, err = send(http.MethodGet, "/bad", 0)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusBadRequest, resp.Status)
+	assert.EqualValues(t, 1, calls.Load())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	calls.Store(0)
+	failFirst.Store(3)
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, _ = c.Do(ctx, get("/x"))
+	assert.EqualValues(t, 1, calls.Load(), "a cancelled step does not wait to try again")
 }

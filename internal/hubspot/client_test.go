@@ -441,7 +441,7 @@ func TestServerErrors(t *testing.T) {
 	ctx := context.Background()
 	t.Run("maintenance page", func(t *testing.T) {
 		e := newEnv(t, "", hubspotfake.Options{})
-		e.fake.Faults().FailNth(hubspotfake.RouteGetObject, 1, http.StatusServiceUnavailable)
+		e.fake.Faults().FailNext(hubspotfake.RouteGetObject, 3, http.StatusServiceUnavailable)
 		_, err := e.client.GetObject(ctx, "contacts", "512", nil)
 		ae := apiErr(t, err, apierr.Server)
 		assert.Equal(t, 503, ae.StatusCode)

@@ -74,6 +74,14 @@ func (i *Injector) FailNth(route string, n int, status int) {
 	i.failAt[route][i.calls[route]+n] = status
 }
 
+// FailNext makes the next n calls of route answer with status. The API clients send a GET that
+// meets a 5xx up to three times, so failing one read takes three.
+func (i *Injector) FailNext(route string, n int, status int) {
+	for k := 1; k <= n; k++ {
+		i.FailNth(route, k, status)
+	}
+}
+
 // Calls reports how many requests reached route.
 func (i *Injector) Calls(route string) int {
 	i.mu.Lock()
