@@ -186,37 +186,28 @@ func TestPassingReadFailuresAreTriedTwiceMore(t *testing.T) {
 	}))
 	defer srv.Close()
 	c := httpcore.New(httpcore.Config{System: "Test", BaseURL: srv.URL})
-	send := func(method, path string, fail int32) (*httpcore.Response, error) {
+	for _, tc := range []struct {
+		why          string
+		method, path string
+		fail         int32 // answers that fail before the server answers well
+		status       int   // the answer Do returns
+		calls        int32
+	}{
+		{"the third try answered", http.MethodGet, "/x", 2, http.StatusOK, 3},
+		{"a failure that persists is the step's to retry", http.MethodGet, "/x", 3, http.StatusServiceUnavailable, 3},
+		{"a cut-off answer is read again", http.MethodGet, "/cut", 1, http.StatusOK, 2},
+		{"a write is sent once", http.MethodPost, "/x", 1, http.StatusServiceUnavailable, 1},
+		{"a refusal is final", http.MethodGet, "/bad", 0, http.StatusBadRequest, 1},
+	} {
 		calls.Store(0)
-		failFirst.Store(fail)
-		req := get(path)
-		req.Method = method
-		return c.Do(context.Background(), req)
+		failFirst.Store(tc.fail)
+		req := get(tc.path)
+		req.Method = tc.method
+		resp, err := c.Do(context.Background(), req)
+		require.NoError(t, err, tc.why)
+		assert.Equal(t, tc.status, resp.Status, tc.why)
+		assert.Equal(t, tc.calls, calls.Load(), tc.why)
 	}
-
-	resp, err := send(http.MethodGet, "/x", 2)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusOK, resp.Status, "the third try answered")
-	assert.EqualValues(t, 3, calls.Load())
-
-	resp, err = send(http.MethodGet, "/x", 3)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusServiceUnavailable, resp.Status, "a failure that persists is the step's to retry")
-	assert.EqualValues(t, 3, calls.Load())
-
-	_, err = send(http.MethodGet, "/cut", 1)
-	require.NoError(t, err, "a cut-off answer is read again")
-	assert.EqualValues(t, 2, calls.Load())
-
-	resp, err = send(http.MethodPost, "/x", 1)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusServiceUnavailable, resp.Status, "a write is sent once")
-	assert.EqualValues(t, 1, calls.Load())
-
-	resp, err = send(http.MethodGet, "/bad", 0)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusBadRequest, resp.Status)
-	assert.EqualValues(t, 1, calls.Load())
 
 	ctx, cancel := context.WithCancel(context.Background())
 	calls.Store(0)
